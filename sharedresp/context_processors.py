@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.urls import reverse
+
+
+def navigation_for(user) -> list[dict]:
+    """Header links that fit the person: everyone learns; some also facilitate or manage."""
+    entries = []
+    return [{"url": reverse(url_name), "label": label} for label, url_name in entries]
+
+
+def site(request):
+    return {
+        "signup_open": settings.SIGNUP_OPEN,
+        "app_nav": navigation_for(getattr(request, "user", None)),
+    }

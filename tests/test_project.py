@@ -1,0 +1,35 @@
+"""Project-wide guards."""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.django_db
+def test_no_model_change_lacks_a_migration():
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def test_templates_hold_no_inline_script_style_or_hx_on():
+    for template in ROOT.glob("**/templates/**/*.html"):
+        if ".venv" in template.parts:
+            continue
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", text), (
+            template
+        )
+        assert not re.search(r"\sstyle=", text), template
+        assert "hx-on" not in text, template
+
+
+def test_readme_starts_with_the_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    first_commands = re.findall(r"^\s*(make \w+)", readme, flags=re.MULTILINE)[:2]
+    assert first_commands == ["make run", "make test"]
