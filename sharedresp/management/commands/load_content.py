@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from lessons.loading import read_course, write_course
+from quiz.loading import read_questions, write_questions
 
 
 class DryRun(Exception):
@@ -26,11 +27,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="check and report only")
         parser.add_argument("--lessons-dir", type=Path, help="default: lessons/content")
+        parser.add_argument("--questions-dir", type=Path, help="default: quiz/content/questions")
 
-    def handle(self, *args, dry_run=False, lessons_dir=None, **options):
+    def handle(self, *args, dry_run=False, lessons_dir=None, questions_dir=None, **options):
         lessons_dir = lessons_dir or Path(apps.get_app_config("lessons").path) / "content"
+        questions_dir = questions_dir or (
+            Path(apps.get_app_config("quiz").path) / "content" / "questions"
+        )
         errors = []
         course = read_course(lessons_dir, errors)
+        questions = read_questions(questions_dir, course, errors)
         if errors:
             raise CommandError(
                 f"{len(errors)} problem(s) in the content; nothing was loaded.\n"
@@ -40,13 +46,16 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 write_course(course, stats)
+                write_questions(questions, stats)
                 if dry_run:
                     raise DryRun
         except DryRun:
             pass
         verb = "Would load" if dry_run else "Loaded"
         self.stdout.write(
-            f"{verb} {len(course.lessons)} lessons, {len(course.services)} services: "
+            f"{verb} {len(course.lessons)} lessons, {len(course.services)} services, "
+            f"{len(questions)} questions: "
             f"{stats['created']} created, {stats['updated']} updated, "
-            f"{stats['unchanged']} unchanged, {stats['removed']} removed."
+            f"{stats['unchanged']} unchanged, {stats['removed']} removed, "
+            f"{stats['retired']} retired."
         )

@@ -1,0 +1,651 @@
+"""Questions, practice quizzes, and the attempts that record a learner's answers.
+
+Rules that must hold even when two requests race (a double click, two tabs, two devices)
+are kept by the database, not only by this code:
+
+- one open attempt per learner and quiz (a partial unique index), so "Start" resumes;
+- one answer per question in an attempt (a unique constraint), so the first answer
+  stands and a second changes nothing;
+- a submitted attempt is submitted once (a conditional UPDATE ... WHERE the attempt is
+  still open), and answers are recorded and attempts submitted under a lock on the
+  attempt row, so no answer slips in after the score was taken.
+"""
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from lessons import markdown
+from lessons.models import Layer, Lesson, Owner, Responsibility, Service, Step
+
+from . import scoring
+
+# The two sides a classify question sorts layers into; "shared" is never asked.
+CLASSIFY_OWNERS = [Owner.AWS, Owner.CUSTOMER]
+
+
+class QuestionQuerySet(models.QuerySet):
+    def statistics(self) -> list["QuestionStats"]:
+        """For authors: how each active question fares, least often right first.
+
+        Per question: answers given, the percent with full marks, and how often each
+        wrong choice was picked (classify: how often each layer was put on the wrong
+        side). Four queries, aggregated in the database, whatever the number of answers.
+        """
+        questions = list(
+            self.filter(retired=False)
+            .select_related("lesson")
+            .annotate(
+                answered=Count("answers"),
+                full_marks=Count("answers", filter=Q(answers__score__gte=1)),
+            )
+        )
+        wrong_picks = defaultdict(list)
+        for choice in (
+            Choice.objects.filter(question__in=questions, is_correct=False)
+            .annotate(picked=Count("answers"))
+            .order_by("question_id", "order")
+        ):
+            wrong_picks[choice.question_id].append((choice.text, choice.picked))
+        misplaced = _misplaced_layers([q for q in questions if q.is_classify])
+        rows = [
+            QuestionStats(
+                question=question,
+                answered=question.answered,
+                percent_correct=(
+                    scoring.whole_percent(question.full_marks, question.answered)
+                    if question.answered
+                    else None
+                ),
+                wrong=misplaced[question.pk] if question.is_classify else wrong_picks[question.pk],
+            )
+            for question in questions
+        ]
+        rows.sort(key=lambda row: (row.percent_correct is None, row.percent_correct or 0))
+        return rows
+
+
+def _misplaced_layers(questions) -> dict[int, list[tuple[str, int]]]:
+    """Classify questions: per layer, how many answers put it on the wrong side."""
+    if not questions:
+        return {}
+    slugs = sorted({slug for question in questions for slug in question.classify_layers})
+    counts = {
+        f"l{index}_{owner}": Count("pk", filter=Q(**{f"placements__{slug}": owner}))
+        for index, slug in enumerate(slugs)
+        for owner in CLASSIFY_OWNERS
+    }
+    placed = {
+        row["question_id"]: row
+        for row in Answer.objects.filter(question__in=questions)
+        .order_by()
+        .values("question_id")
+        .annotate(**counts)
+    }
+    keys = classify_keys(questions)
+    names = layer_names(questions)
+    misplaced = {}
+    for question in questions:
+        row = placed.get(question.pk, {})
+        misplaced[question.pk] = [
+            (
+                names.get(slug, slug),
+                sum(
+                    row.get(f"l{slugs.index(slug)}_{owner}", 0)
+                    for owner in CLASSIFY_OWNERS
+                    if owner != right
+                ),
+            )
+            for slug, right in keys[question.pk].items()
+        ]
+    return misplaced
+
+
+@dataclass
+class QuestionStats:
+    question: "Question"
+    answered: int
+    percent_correct: int | None
+    wrong: list[tuple[str, int]]
+
+
+class Question(models.Model):
+    """One question of the bank. Loaded from quiz/content/questions; never deleted.
+
+    A question removed from the files is retired: new attempts no longer draw it, and
+    old attempts that asked it stay reviewable.
+    """
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple select")
+        TRUE_FALSE = "true_false", _("True or false")
+        CLASSIFY = "classify", _("Classify layers")
+
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    lesson = models.ForeignKey(
+        Lesson, null=True, on_delete=models.SET_NULL, related_name="questions"
+    )
+    step = models.ForeignKey(
+        Step,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The step that teaches the answer."),
+    )
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    layer = models.ForeignKey(
+        Layer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prompt = models.TextField(help_text=_("Markdown."))
+    explanation = models.TextField(help_text=_("Markdown: why the right answer is right."))
+    classify_layers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "Classify only: the layer slugs to sort, in order. The answer key is the "
+            "service's responsibilities, so it always agrees with the explorer."
+        ),
+    )
+    order = models.PositiveIntegerField(default=0)
+    retired = models.BooleanField(
+        default=False,
+        help_text=_("No longer in the content files; kept so old attempts stay reviewable."),
+    )
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["single", "multiple", "true_false", "classify"]),
+                name="question_kind_is_known",
+            )
+        ]
+
+    def __str__(self):
+        return self.slug
+
+    @property
+    def prompt_html(self):
+        return markdown.render(self.prompt)
+
+    @property
+    def explanation_html(self):
+        return markdown.render(self.explanation)
+
+    @property
+    def is_classify(self) -> bool:
+        return self.kind == self.Kind.CLASSIFY
+
+    def score(self, *, choice_ids=(), placements=None, classify_key=None) -> float:
+        """Score a selection already checked to belong to this question (see quiz.forms).
+
+        Choice questions use the prefetched choices; classify needs its key.
+        """
+        if self.is_classify:
+            return float(scoring.score_classify(placements or {}, classify_key))
+        correct = [choice.pk for choice in self.choices.all() if choice.is_correct]
+        if self.kind == self.Kind.MULTIPLE:
+            return float(scoring.score_multiple(choice_ids, correct))
+        (picked,) = choice_ids
+        (right,) = correct
+        return float(scoring.score_single(picked, right))
+
+
+def classify_keys(questions) -> dict[int, dict[str, str]]:
+    """The answer key of each classify question: layer slug to owner, in one query."""
+    questions = [question for question in questions if question.is_classify]
+    if not questions:
+        return {}
+    owners = {
+        (service_id, layer_slug): owner
+        for service_id, layer_slug, owner in Responsibility.objects.filter(
+            service_id__in={question.service_id for question in questions}
+        ).values_list("service_id", "layer__slug", "owner")
+    }
+    return {
+        question.pk: {
+            slug: owners[(question.service_id, slug)] for slug in question.classify_layers
+        }
+        for question in questions
+    }
+
+
+def layer_names(questions) -> dict[str, str]:
+    """Names of the layers the classify questions among `questions` ask about."""
+    slugs = {slug for question in questions for slug in question.classify_layers}
+    if not slugs:
+        return {}
+    return dict(Layer.objects.filter(slug__in=slugs).values_list("slug", "name"))
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(max_length=500)
+    is_correct = models.BooleanField(default=False)
+    feedback = models.TextField(
+        blank=True, help_text=_("Markdown: why this choice is right or wrong.")
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "text"], name="choice_text_unique")
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def feedback_html(self):
+        return markdown.render(self.feedback)
+
+
+class QuizQuerySet(models.QuerySet):
+    def available(self):
+        return self.filter(retired=False)
+
+    def with_question_counts(self):
+        """`question_total`: how many active questions the quiz draws from."""
+        active = (
+            Quiz.questions.through.objects.filter(quiz=OuterRef("pk"), question__retired=False)
+            .order_by()
+            .values("quiz")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return self.annotate(question_total=Coalesce(Subquery(active), 0))
+
+    def with_best_scores_for(self, user):
+        """`best_score` (None before a first submitted attempt) and `attempt_count`."""
+        mine = Attempt.objects.filter(quiz=OuterRef("pk"), user=user).order_by().values("quiz")
+        best = mine.filter(status=Attempt.Status.SUBMITTED).annotate(best=Max("score"))
+        count = mine.annotate(count=Count("pk"))
+        return self.annotate(
+            best_score=Subquery(best.values("best")),
+            attempt_count=Coalesce(Subquery(count.values("count")), 0),
+        )
+
+
+class Quiz(models.Model):
+    """A set of questions taken as one attempt. Practice quizzes derive from the bank.
+
+    `load_content` makes one per lesson (slug = the lesson's slug) and the course review.
+    """
+
+    class Mode(models.TextChoices):
+        PRACTICE = "practice", _("Practice")
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.PRACTICE)
+    lesson = models.ForeignKey(
+        Lesson, null=True, blank=True, on_delete=models.SET_NULL, related_name="quizzes"
+    )
+    questions = models.ManyToManyField(Question, related_name="quizzes", blank=True)
+    question_count = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("How many questions each attempt draws; empty means all of them."),
+    )
+    order = models.PositiveIntegerField(default=0)
+    retired = models.BooleanField(default=False)
+
+    objects = QuizQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name_plural = "quizzes"
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("quiz:detail", args=[self.slug])
+
+    def draw_layout(self, rng=None) -> list[dict]:
+        """Pick and shuffle this attempt's questions and each question's choices.
+
+        A sample (question_count) is spread across lessons, so a course review covers
+        the whole course. True/false keeps "True" before "False".
+        """
+        rng = rng or secrets.SystemRandom()
+        questions = list(
+            self.questions.filter(retired=False)
+            .order_by("pk")
+            .prefetch_related(models.Prefetch("choices", Choice.objects.order_by("pk")))
+        )
+        if self.question_count and self.question_count < len(questions):
+            questions = _spread_across_lessons(questions, self.question_count, rng)
+        rng.shuffle(questions)
+        layout = []
+        for question in questions:
+            choice_ids = [choice.pk for choice in question.choices.all()]
+            if question.kind != Question.Kind.TRUE_FALSE:
+                rng.shuffle(choice_ids)
+            else:
+                choice_ids = [c.pk for c in sorted(question.choices.all(), key=_true_first)]
+            layout.append({"question": question.pk, "choices": choice_ids})
+        return layout
+
+
+def _true_first(choice):
+    return choice.text != "True"
+
+
+def _spread_across_lessons(questions, count, rng):
+    """Deal `count` questions round-robin from each lesson's shuffled pile."""
+    piles = defaultdict(list)
+    for question in questions:
+        piles[question.lesson_id].append(question)
+    piles = list(piles.values())
+    for pile in piles:
+        rng.shuffle(pile)
+    rng.shuffle(piles)
+    drawn = []
+    while len(drawn) < count:
+        for pile in piles:
+            if pile and len(drawn) < count:
+                drawn.append(pile.pop())
+    return drawn
+
+
+class AttemptClosedError(Exception):
+    """The attempt was submitted: its answers can no longer change."""
+
+
+class AttemptQuerySet(models.QuerySet):
+    def records_for(self, user):
+        """Every attempt of `user`, newest first, with its quiz: one query."""
+        return self.filter(user=user).select_related("quiz").order_by("-started_at", "-pk")
+
+    def start(self, user, quiz) -> tuple["Attempt", bool]:
+        """Resume the learner's open attempt at `quiz`, or start one. (attempt, created)
+
+        Two clicks on "Start" race; the partial unique index lets only one open attempt
+        exist, and the loser resumes the winner's.
+        """
+        existing = self.filter(user=user, quiz=quiz, status=Attempt.Status.IN_PROGRESS).first()
+        if existing:
+            return existing, False
+        try:
+            with transaction.atomic():
+                return self.create(user=user, quiz=quiz, layout=quiz.draw_layout()), True
+        except IntegrityError:
+            return self.get(user=user, quiz=quiz, status=Attempt.Status.IN_PROGRESS), False
+
+
+class Attempt(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    status = models.CharField(max_length=11, choices=Status.choices, default=Status.IN_PROGRESS)
+    layout = models.JSONField(
+        help_text=_(
+            "Fixed when the attempt starts: the questions in order, each with its "
+            'choices in order, as [{"question": id, "choices": [id, ...]}, ...].'
+        )
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Whole percent, set on submit.")
+    )
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user", "quiz", "-started_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "quiz"],
+                condition=Q(status="in_progress"),
+                name="one_open_attempt_per_quiz",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="in_progress", submitted_at__isnull=True, score__isnull=True)
+                | Q(status="submitted", submitted_at__isnull=False, score__isnull=False),
+                name="submitted_attempt_has_time_and_score",
+            ),
+            models.CheckConstraint(condition=Q(score__lte=100), name="score_is_a_percent"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.quiz} ({self.started_at:%Y-%m-%d %H:%M})"
+
+    def get_absolute_url(self):
+        return reverse("quiz:attempt", args=[self.pk])
+
+    def get_review_url(self):
+        return reverse("quiz:review", args=[self.pk])
+
+    def question_url(self, position: int) -> str:
+        return reverse("quiz:question", args=[self.pk, position])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def question_total(self) -> int:
+        return len(self.layout)
+
+    def question_at(self, position: int) -> tuple[Question, list[Choice]]:
+        """The question at 1-based `position` and its choices in this attempt's order.
+
+        Two queries. Raises Http404 for a position outside the attempt.
+        """
+        if not 1 <= position <= len(self.layout):
+            raise Http404("No such question in this attempt")
+        entry = self.layout[position - 1]
+        question = get_object_or_404(
+            Question.objects.select_related("step__lesson").prefetch_related("choices"),
+            pk=entry["question"],
+        )
+        return question, _in_order(question.choices.all(), entry["choices"])
+
+    @cached_property
+    def answered_question_ids(self) -> set[int]:
+        return set(self.answers.values_list("question_id", flat=True))
+
+    def next_unanswered_position(self, after: int = 0) -> int | None:
+        """The first unanswered position after `after`, else the first one at all."""
+        unanswered = [
+            position
+            for position, entry in enumerate(self.layout, start=1)
+            if entry["question"] not in self.answered_question_ids
+        ]
+        later = [position for position in unanswered if position > after]
+        return (later or unanswered or [None])[0]
+
+    def answer_to(self, question: Question) -> "Answer | None":
+        if question.pk not in self.answered_question_ids:
+            return None
+        return self.answers.prefetch_related("choices").get(question=question)
+
+    def record_answer(self, question: Question, *, choice_ids=(), placements=None):
+        """Store the learner's answer to `question` with its score. (answer, created)
+
+        The first answer stands: a second one, even in a racing request, returns the
+        stored answer unchanged. Raises AttemptClosedError once the attempt is submitted.
+        """
+        key = classify_keys([question]).get(question.pk)
+        score = question.score(choice_ids=choice_ids, placements=placements, classify_key=key)
+        with transaction.atomic():
+            # The row lock orders this against submit() and other answers to this attempt.
+            locked = Attempt.objects.select_for_update().get(pk=self.pk)
+            if locked.is_submitted:
+                raise AttemptClosedError
+            existing = Answer.objects.filter(attempt=self, question=question).first()
+            if existing:
+                return existing, False
+            try:
+                with transaction.atomic():
+                    answer = Answer.objects.create(
+                        attempt=self, question=question, placements=placements or {}, score=score
+                    )
+                    answer.choices.add(*choice_ids)
+            except IntegrityError:
+                # Only reachable where the lock above is a no-op; the constraint still holds.
+                return Answer.objects.get(attempt=self, question=question), False
+        self.__dict__.pop("answered_question_ids", None)
+        return answer, True
+
+    def submit(self) -> bool:
+        """Close the attempt and fix its score. False if it was already submitted."""
+        with transaction.atomic():
+            locked = Attempt.objects.select_for_update().get(pk=self.pk)
+            if locked.is_submitted:
+                return False
+            scores = Answer.objects.filter(attempt=self).values_list("score", flat=True)
+            percent = scoring.attempt_percent(scores, self.question_total)
+            now = timezone.now()
+            # Conditional: a concurrent submit that got here first leaves nothing to do.
+            changed = Attempt.objects.filter(pk=self.pk, status=self.Status.IN_PROGRESS).update(
+                status=self.Status.SUBMITTED, submitted_at=now, score=percent
+            )
+        if changed:
+            self.status, self.submitted_at, self.score = self.Status.SUBMITTED, now, percent
+        return bool(changed)
+
+    def feedback_for(self, position, question, choices, answer) -> "ReviewItem":
+        """One answered question with its key, for the feedback shown at once."""
+        return ReviewItem(
+            position=position,
+            question=question,
+            choices=choices,
+            answer=answer,
+            classify_key=classify_keys([question]).get(question.pk, {}),
+            layer_names=layer_names([question]),
+        )
+
+    def review_items(self) -> list["ReviewItem"]:
+        """Every question of the attempt with the learner's answer and the key.
+
+        A fixed number of queries, whatever the number of questions.
+        """
+        questions = Question.objects.select_related("step__lesson").prefetch_related("choices")
+        questions = questions.in_bulk([entry["question"] for entry in self.layout])
+        answers = {
+            answer.question_id: answer
+            for answer in self.answers.prefetch_related(
+                models.Prefetch("choices", Choice.objects.only("pk"))
+            )
+        }
+        keys = classify_keys(questions.values())
+        names = layer_names(questions.values())
+        return [
+            ReviewItem(
+                position=position,
+                question=questions[entry["question"]],
+                choices=_in_order(questions[entry["question"]].choices.all(), entry["choices"]),
+                answer=answers.get(entry["question"]),
+                classify_key=keys.get(entry["question"], {}),
+                layer_names=names,
+            )
+            for position, entry in enumerate(self.layout, start=1)
+        ]
+
+
+def _in_order(choices, ids: list[int]) -> list[Choice]:
+    """`choices` in the order of `ids`; any choice since removed from the file is left out."""
+    by_id = {choice.pk: choice for choice in choices}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def get_attempt_for(user, attempt_id: int) -> Attempt:
+    """The learner's own attempt, or 404: nobody sees another learner's attempts."""
+    return get_object_or_404(Attempt.objects.select_related("quiz"), pk=attempt_id, user=user)
+
+
+class Answer(models.Model):
+    """A learner's answer to one question of one attempt, scored when given."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    choices = models.ManyToManyField(Choice, related_name="answers", blank=True)
+    placements = models.JSONField(
+        default=dict, blank=True, help_text=_("Classify: layer slug to the owner chosen.")
+    )
+    score = models.FloatField(help_text=_("From 0 to 1, by quiz.scoring."))
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["answered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "question"], name="one_answer_per_question"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=1), name="answer_score_between_0_and_1"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.attempt}: {self.question}"
+
+    @property
+    def is_correct(self) -> bool:
+        return scoring.is_full_marks(self.score)
+
+    @property
+    def percent(self) -> int:
+        return scoring.whole_percent(scoring.as_fraction(self.score), 1)
+
+
+@dataclass
+class ReviewItem:
+    """One question as the learner saw it, with what they answered and the key."""
+
+    position: int
+    question: Question
+    choices: list[Choice]
+    answer: Answer | None
+    classify_key: dict[str, str]
+    layer_names: dict[str, str]
+
+    @property
+    def picked_ids(self) -> set[int]:
+        return {choice.pk for choice in self.answer.choices.all()} if self.answer else set()
+
+    @property
+    def choice_rows(self):
+        return [(choice, choice.pk in self.picked_ids) for choice in self.choices]
+
+    @property
+    def layer_rows(self) -> list[dict]:
+        """Each classified layer: its name, the owner chosen (if any) and the right one."""
+        placed = self.answer.placements if self.answer else {}
+        return [
+            {
+                "name": self.layer_names.get(slug, slug),
+                "chosen": Owner(placed[slug]).label if slug in placed else "",
+                "right": Owner(owner).label,
+                "is_right": placed.get(slug) == owner,
+            }
+            for slug, owner in self.classify_key.items()
+        ]
