@@ -8,11 +8,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from quiz.models import Attempt, Quiz
+
 from .forms import SignUpForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    context = {}
+    if request.user.is_authenticated:
+        context["quiz_records"] = Quiz.objects.available().with_best_scores_for(request.user)
+        context["quiz_attempts"] = Attempt.objects.records_for(request.user)
+    return render(request, "home.html", context)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
