@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("lessons.urls")),
 ]
 
 handler400 = "sharedresp.views.bad_request"

@@ -8,11 +8,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lessons import progress
+
 from .forms import SignUpForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    return render(request, "dashboard.html", {"overview": progress.course_overview(request)})
 
 
 def signup(request: HttpRequest) -> HttpResponse:
