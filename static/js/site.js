@@ -18,6 +18,9 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     // An outerHTML swap replaces the target: find its successor by id.
     var target = event.detail.target;
+    if (!target) {
+      return;
+    }
     if (!target.isConnected && target.id) {
       target = document.getElementById(target.id);
     }
