@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 
 def navigation_for(user) -> list[dict]:
     """Header links that fit the person: everyone learns; some also facilitate or manage."""
-    entries = [(_("Quizzes"), "quiz:list")]
+    entries = [
+        (_("Lessons"), "lessons:course"),
+        (_("Explorer"), "lessons:explorer_start"),
+        (_("Quizzes"), "quiz:list"),
+    ]
     return [{"url": reverse(url_name), "label": label} for label, url_name in entries]
 
 

@@ -8,17 +8,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lessons import progress
 from quiz.models import Attempt, Quiz
 
 from .forms import SignUpForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    context = {}
-    if request.user.is_authenticated:
-        context["quiz_records"] = Quiz.objects.available().with_best_scores_for(request.user)
-        context["quiz_attempts"] = Attempt.objects.records_for(request.user)
-    return render(request, "home.html", context)
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    context = {
+        "overview": progress.course_overview(request),
+        "quiz_records": Quiz.objects.available().with_best_scores_for(request.user),
+        "quiz_attempts": Attempt.objects.records_for(request.user),
+    }
+    return render(request, "dashboard.html", context)
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -3,6 +3,7 @@
 Personas: anonymous (no fixture), learner, other_learner, facilitator, manager, staff.
 """
 
+import io
 import os
 
 import pytest
@@ -53,3 +54,11 @@ def staff(db):
 def learner_client(client, learner):
     client.force_login(learner)
     return client
+
+
+@pytest.fixture
+def course(db):
+    """The real course, loaded from lessons/content/ as `load_content` does."""
+    from django.core.management import call_command
+
+    call_command("load_content", stdout=io.StringIO())

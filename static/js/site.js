@@ -2,20 +2,47 @@
 (function () {
   "use strict";
 
-  // Move focus to an error summary or a freshly swapped region so keyboard and
-  // screen-reader users learn that something changed.
-  function focusFirstAutofocus(root) {
-    var target = root.querySelector("[data-autofocus]");
+  // Move focus to an error summary on load, or into a freshly swapped region, so
+  // keyboard and screen-reader users learn that something changed.
+  function focusFirst(root, selector) {
+    var target = root.matches(selector) ? root : root.querySelector(selector);
     if (target) {
       target.focus();
     }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    focusFirstAutofocus(document);
+    focusFirst(document.body, "[data-autofocus]");
   });
 
   document.addEventListener("htmx:afterSettle", function (event) {
-    focusFirstAutofocus(event.detail.elt);
+    // An outerHTML swap replaces the target: find its successor by id.
+    var target = event.detail.target;
+    if (!target) {
+      return;
+    }
+    if (!target.isConnected && target.id) {
+      target = document.getElementById(target.id);
+    }
+    if (target) {
+      focusFirst(target, "[data-autofocus], [data-swap-focus]");
+    }
+  });
+
+  // Lesson steps: the arrow keys turn the page, unless the learner is typing or
+  // choosing something.
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) {
+      return;
+    }
+    if (event.target.closest("input, textarea, select, [contenteditable]")) {
+      return;
+    }
+    var selector = {ArrowLeft: "[data-keyboard-prev]", ArrowRight: "[data-keyboard-next]"}[event.key];
+    var link = selector && document.querySelector(selector);
+    if (link) {
+      event.preventDefault();
+      link.click();
+    }
   });
 })();
