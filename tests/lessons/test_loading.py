@@ -10,18 +10,43 @@ from lessons.models import Layer, Lesson, Responsibility, Service, Step
 
 pytestmark = pytest.mark.django_db
 CONTENT = Path(__file__).resolve().parents[2] / "lessons" / "content"
+# The real question bank cites every step; these tests edit steps, so they load one
+# question about a step that they leave alone.
+ONE_QUESTION = """questions:
+  - slug: one-question
+    kind: true_false
+    lesson: two-owners-one-house
+    step: who-is-responsible
+    prompt: Prompt.
+    explanation: Explanation.
+    choices:
+      - text: "True"
+        correct: true
+      - text: "False"
+        correct: false
+        feedback: Feedback.
+"""
 
 
 @pytest.fixture
 def content_copy(tmp_path):
     target = tmp_path / "content"
     shutil.copytree(CONTENT, target)
+    (tmp_path / "questions").mkdir()
+    (tmp_path / "questions" / "one.yaml").write_text(ONE_QUESTION)
     return target
 
 
 def load(directory=None):
     out = io.StringIO()
-    args = ["--lessons-dir", str(directory)] if directory else []
+    args = []
+    if directory:
+        args = [
+            "--lessons-dir",
+            str(directory),
+            "--questions-dir",
+            str(directory.parent / "questions"),
+        ]
     call_command("load_content", *args, stdout=out)
     return out.getvalue()
 

@@ -42,20 +42,24 @@ class Command(BaseCommand):
                 f"{len(errors)} problem(s) in the content; nothing was loaded.\n"
                 + "\n".join(str(error) for error in errors)
             )
-        stats = Counter()
+        stats, bank_stats = Counter(), Counter()
         try:
             with transaction.atomic():
                 write_course(course, stats)
-                write_questions(questions, stats)
+                write_questions(questions, bank_stats)
                 if dry_run:
                     raise DryRun
         except DryRun:
             pass
         verb = "Would load" if dry_run else "Loaded"
         self.stdout.write(
-            f"{verb} {len(course.lessons)} lessons, {len(course.services)} services, "
-            f"{len(questions)} questions: "
+            f"{verb} {len(course.lessons)} lessons, {len(course.services)} services: "
             f"{stats['created']} created, {stats['updated']} updated, "
-            f"{stats['unchanged']} unchanged, {stats['removed']} removed, "
-            f"{stats['retired']} retired."
+            f"{stats['unchanged']} unchanged, {stats['removed']} removed."
+        )
+        self.stdout.write(
+            f"{verb} {len(questions)} questions and their practice quizzes: "
+            f"{bank_stats['created']} created, {bank_stats['updated']} updated, "
+            f"{bank_stats['unchanged']} unchanged, {bank_stats['removed']} removed, "
+            f"{bank_stats['retired']} retired."
         )
