@@ -1,0 +1,110 @@
+"""Question banks for the quiz tests, and helpers that answer as a learner would."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from quiz.models import Attempt, Question, Quiz, classify_keys
+
+KINDS = ["single", "multiple", "true_false", "classify"]
+
+
+def question_yaml(number: int, kind: str, lesson="the-stack", step="six-layers") -> str:
+    head = f"""
+  - slug: generated-{number}
+    kind: {kind}
+    lesson: {lesson}
+    step: {step}
+    prompt: Generated question {number}?
+    explanation: Explanation {number} for the record.
+"""
+    if kind == "classify":
+        return (
+            head + "    service: ec2\n    layers: [physical, hypervisor, operating-system, data]\n"
+        )
+    texts = {
+        "single": [("Right", True), ("Wrong A", False), ("Wrong B", False)],
+        "multiple": [("Right A", True), ("Right B", True), ("Wrong A", False), ("Wrong B", False)],
+        "true_false": [("True", True), ("False", False)],
+    }[kind]
+    lines = ["    choices:"]
+    for text, correct in texts:
+        lines.append(f'      - text: "{text}"')
+        lines.append(f"        correct: {str(correct).lower()}")
+        lines.append(f"        feedback: Feedback on {text} in question {number}.")
+    return head + "\n".join(lines) + "\n"
+
+
+def write_bank(directory: Path, count: int, **where) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    body = "".join(question_yaml(n, KINDS[n % len(KINDS)], **where) for n in range(count))
+    (directory / "generated.yaml").write_text("questions:" + body)
+    return directory
+
+
+def load(*args) -> str:
+    out = io.StringIO()
+    call_command("load_content", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def bank(db):
+    """The real course and question bank, as `load_content` loads them."""
+    load()
+
+
+@pytest.fixture
+def small_bank(db, tmp_path):
+    """Load `count` generated questions of every kind, all in the lesson "the-stack"."""
+
+    def load_bank(count: int) -> Quiz:
+        load("--questions-dir", str(write_bank(tmp_path / f"bank-{count}", count)))
+        return Quiz.objects.get(slug="the-stack")
+
+    return load_bank
+
+
+def start(user, slug="the-stack") -> Attempt:
+    attempt, _created = Attempt.objects.start(user, Quiz.objects.get(slug=slug))
+    return attempt
+
+
+def question_at(attempt: Attempt, position: int) -> Question:
+    return attempt.question_at(position)[0]
+
+
+def right_answer(question: Question) -> dict:
+    """Form data with the right answer to `question`."""
+    if question.is_classify:
+        key = classify_keys([question])[question.pk]
+        return {f"layer-{slug}": owner for slug, owner in key.items()}
+    return {"choice": [c.pk for c in question.choices.all() if c.is_correct]}
+
+
+def wrong_answer(question: Question) -> dict:
+    """Form data with a wholly wrong answer to `question`."""
+    if question.is_classify:
+        key = classify_keys([question])[question.pk]
+        flip = {"aws": "customer", "customer": "aws"}
+        return {f"layer-{slug}": flip[owner] for slug, owner in key.items()}
+    return {"choice": [c.pk for c in question.choices.all() if not c.is_correct][:1]}
+
+
+def answer_right(attempt: Attempt, position: int):
+    """Record the right answer at `position` as the model API takes it."""
+    question = question_at(attempt, position)
+    if question.is_classify:
+        return attempt.record_answer(question, placements=classify_keys([question])[question.pk])
+    return attempt.record_answer(question, choice_ids=right_answer(question)["choice"])
+
+
+def position_of_kind(attempt: Attempt, kind: str) -> int:
+    kinds = dict(Question.objects.values_list("pk", "kind"))
+    return next(
+        position
+        for position, entry in enumerate(attempt.layout, start=1)
+        if kinds[entry["question"]] == kind
+    )
