@@ -53,7 +53,9 @@ def test_explorer_swaps_panels_updates_the_url_and_the_back_button_works(
     watcher.check()
     page.evaluate("() => { window.sameDocument = true; }")
 
-    open_layer(page, "Operating system", "/explorer/ec2/operating-system/", "You secure this layer.")
+    open_layer(
+        page, "Operating system", "/explorer/ec2/operating-system/", "You secure this layer."
+    )
     open_layer(page, "Hypervisor", "/explorer/ec2/hypervisor/", "AWS secures this layer.")
     open_layer(page, "Data", "/explorer/ec2/data/", "You secure this layer.")
     watcher.check()
@@ -62,7 +64,9 @@ def test_explorer_swaps_panels_updates_the_url_and_the_back_button_works(
     expect(page).to_have_url(re.compile(r"/explorer/rds/$"))
     expect(page.locator("#service-heading")).to_contain_text("Amazon RDS")
     expect(page.locator("#service-heading")).to_be_focused()
-    open_layer(page, "Operating system", "/explorer/rds/operating-system/", "AWS secures this layer.")
+    open_layer(
+        page, "Operating system", "/explorer/rds/operating-system/", "AWS secures this layer."
+    )
     open_layer(page, "Application", "/explorer/rds/application/", "each secure part")
     open_layer(page, "Encryption", "/explorer/rds/encryption/", "You secure this layer.")
     watcher.check()
