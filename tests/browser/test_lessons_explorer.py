@@ -18,6 +18,14 @@ def test_walk_a_lesson_with_mouse_and_keyboard(course, new_page, live_server):
     expect(page.get_by_text("Step 1 of")).to_be_visible()
     watcher.check()
 
+    # The step embeds the explorer: a layer opens in place and the lesson stays put.
+    step_url = page.url
+    page.get_by_role("link", name=re.compile("^Physical facilities")).click()
+    expect(page.locator("#layer-panel-title")).to_contain_text("Physical facilities")
+    expect(page.locator("#layer-panel-title")).to_be_focused()
+    assert page.url == step_url
+    watcher.check()
+
     page.get_by_role("link", name=re.compile("^Next")).click()
     expect(page.get_by_text("Step 2 of")).to_be_visible()
     page.wait_for_load_state()  # the key handler arrives with the deferred script
