@@ -28,6 +28,8 @@ def test_course_lesson_and_step_pages(course, client):
     assert f"Step 1 of {step.lesson.steps.count()}" in page.text
     assert 'rel="next"' in page.text
     assert 'rel="prev"' not in page.text
+    assert step.body_html in page.text
+    assert "&lt;p&gt;" not in page.text
 
 
 def test_last_step_offers_mark_complete(course, client):
