@@ -1,4 +1,4 @@
-"""Load the course and question bank from their files into the database.
+"""Load the course, question bank and workshop plans from their files into the database.
 
 Safe to run on every deploy: everything is read and checked before anything is
 written, the write is one transaction, and rows are matched by slug, so a second run
@@ -15,6 +15,7 @@ from django.db import transaction
 
 from lessons.loading import read_course, write_course
 from quiz.loading import read_questions, write_questions
+from workshops.loading import read_plans, write_plans
 
 
 class DryRun(Exception):
@@ -28,8 +29,18 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and report only")
         parser.add_argument("--lessons-dir", type=Path, help="default: lessons/content")
         parser.add_argument("--questions-dir", type=Path, help="default: quiz/content/questions")
+        parser.add_argument(
+            "--plans-dir",
+            type=Path,
+            help="default: workshops/content/plans, loaded only with the default question "
+            "bank, which the plans name their questions from",
+        )
 
-    def handle(self, *args, dry_run=False, lessons_dir=None, questions_dir=None, **options):
+    def handle(
+        self, *args, dry_run=False, lessons_dir=None, questions_dir=None, plans_dir=None, **options
+    ):
+        if plans_dir is None and questions_dir is None:
+            plans_dir = Path(apps.get_app_config("workshops").path) / "content" / "plans"
         lessons_dir = lessons_dir or Path(apps.get_app_config("lessons").path) / "content"
         questions_dir = questions_dir or (
             Path(apps.get_app_config("quiz").path) / "content" / "questions"
@@ -37,16 +48,19 @@ class Command(BaseCommand):
         errors = []
         course = read_course(lessons_dir, errors)
         questions = read_questions(questions_dir, course, errors)
+        plans = read_plans(plans_dir, course, questions, errors) if plans_dir else None
         if errors:
             raise CommandError(
                 f"{len(errors)} problem(s) in the content; nothing was loaded.\n"
                 + "\n".join(str(error) for error in errors)
             )
-        stats, bank_stats = Counter(), Counter()
+        stats, bank_stats, plan_stats = Counter(), Counter(), Counter()
         try:
             with transaction.atomic():
                 write_course(course, stats)
                 write_questions(questions, bank_stats)
+                if plans is not None:
+                    write_plans(plans, plan_stats)
                 if dry_run:
                     raise DryRun
         except DryRun:
@@ -63,3 +77,9 @@ class Command(BaseCommand):
             f"{bank_stats['unchanged']} unchanged, {bank_stats['removed']} removed, "
             f"{bank_stats['retired']} retired."
         )
+        if plans is not None:
+            self.stdout.write(
+                f"{verb} {len(plans)} workshop plans: {plan_stats['created']} created, "
+                f"{plan_stats['updated']} updated, {plan_stats['unchanged']} unchanged, "
+                f"{plan_stats['removed']} removed."
+            )
