@@ -10,6 +10,8 @@ def navigation_for(user) -> list[dict]:
         (_("Explorer"), "lessons:explorer_start"),
         (_("Quizzes"), "quiz:list"),
     ]
+    if getattr(user, "is_facilitator", False):
+        entries.append((_("Workshops"), "workshops:list"))
     return [{"url": reverse(url_name), "label": label} for label, url_name in entries]
 
 

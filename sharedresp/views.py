@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from lessons import progress
 from quiz.models import Attempt, Quiz
+from workshops.models import Participant
 
 from .forms import SignUpForm
 
@@ -21,6 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "overview": progress.course_overview(request),
         "quiz_records": Quiz.objects.available().with_best_scores_for(request.user),
         "quiz_attempts": Attempt.objects.records_for(request.user),
+        "workshop_records": Participant.objects.records_for(request.user),
     }
     return render(request, "dashboard.html", context)
 

@@ -138,9 +138,7 @@ class ItemContent(models.Model):
                 "service": self.service.name,
             }
         if self.is_question:
-            return gettext("Question: %(prompt)s") % {
-                "prompt": Truncator(self.question.prompt).chars(80)
-            }
+            return Truncator(self.question.prompt).chars(80)
         return self.title
 
     def content(self) -> dict:
@@ -409,6 +407,49 @@ class Workshop(models.Model):
             raise ActionNotAllowedError(gettext("The workshop has ended."))
         self.items.filter(phase=WorkshopItem.Phase.OPEN).update(phase=WorkshopItem.Phase.CLOSED)
         return {"state": self.State.ENDED, "ended_at": timezone.now()}
+
+    # Editing the items, before the start --------------------------------------------
+
+    def _editable(self) -> "Workshop":
+        """Lock the row for an edit (two tabs editing apply in turn); only before the start."""
+        room = Workshop.objects.select_for_update().get(pk=self.pk)
+        if not room.is_lobby:
+            raise ActionNotAllowedError(
+                gettext("The workshop has started, so its items can no longer change.")
+            )
+        return room
+
+    def add_item(self, item: "WorkshopItem") -> None:
+        with transaction.atomic():
+            self._editable()
+            last = self.items.aggregate(last=models.Max("position"))["last"] or 0
+            item.workshop, item.position = self, last + 1
+            item.save()
+
+    def update_item(self, item: "WorkshopItem") -> None:
+        with transaction.atomic():
+            self._editable()
+            item.save()
+
+    def move_item(self, item: "WorkshopItem", *, up: bool) -> None:
+        """Swap `item` with its neighbour; at either end nothing moves."""
+        with transaction.atomic():
+            self._editable()
+            items = self.items.order_by("-position" if up else "position")
+            beyond = {"position__lt" if up else "position__gt": item.position}
+            neighbour = items.filter(**beyond).first()
+            if neighbour is None:
+                return
+            # Through the free position 0, as the pair must stay unique at every step.
+            self.items.filter(pk=item.pk).update(position=0)
+            self.items.filter(pk=neighbour.pk).update(position=item.position)
+            self.items.filter(pk=item.pk).update(position=neighbour.position)
+
+    def remove_item(self, item: "WorkshopItem") -> None:
+        """Positions keep their gaps: the order is what counts."""
+        with transaction.atomic():
+            self._editable()
+            item.delete()
 
     # Participants ------------------------------------------------------------------
 
