@@ -50,13 +50,14 @@ def read_plans(
         }
         if plan["slug"] and plan["slug"] != path.stem:
             file.error(file.line_of(data, "slug"), "slug must match the file name")
+        minutes = plan["minutes"]
         if "minutes" in data and (
-            not isinstance(plan["minutes"], int) or not 1 <= plan["minutes"] <= 480
+            isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 480
         ):
-            file.error(file.line_of(data, "minutes"), "'minutes' must be a whole number, 1 to 480")
+            file.error(file.line_of(data, "minutes"), "'minutes' must be a whole number, 1-480")
         for item in file.mappings(data, "items"):
             kind = file.choice(item, "kind", ItemKind.values)
-            if not kind:
+            if kind not in ITEM_KEYS:
                 continue
             file.check_keys(item, {"kind", *ITEM_KEYS[kind]})
             row = {key: file.text(item, key) for key in ITEM_KEYS[kind]}

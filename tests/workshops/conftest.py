@@ -1,0 +1,104 @@
+"""Workshops for the tests, and helpers that act as the host and the room would.
+
+Personas beyond the shared cast: other_facilitator, who hosts nothing of facilitator's.
+"""
+
+import pytest
+from django.test import Client
+
+from quiz.models import Question, classify_keys
+from tests.conftest import make_user
+from workshops.models import ItemKind, Participant, Workshop, WorkshopItem
+
+
+@pytest.fixture
+def other_facilitator(db):
+    return make_user("gail@example.com", "Gail Otherfacilitator", groups=["Facilitator"])
+
+
+@pytest.fixture
+def facilitator_client(client, facilitator):
+    client.force_login(facilitator)
+    return client
+
+
+def slide(title="A slide", body="Some text."):
+    return WorkshopItem(kind=ItemKind.SLIDE, title=title, body=body)
+
+
+def layer(service, layer_slug):
+    from lessons.models import Layer, Service
+
+    return WorkshopItem(
+        kind=ItemKind.LAYER,
+        service=Service.objects.get(slug=service),
+        layer=Layer.objects.get(slug=layer_slug),
+    )
+
+
+def question(slug):
+    return WorkshopItem(kind=ItemKind.QUESTION, question=Question.objects.get(slug=slug))
+
+
+# Real questions of each kind from the bank.
+SINGLE = "three-layers-always-aws"
+MULTIPLE = "which-are-security-in-the-cloud"
+TRUE_FALSE = "aws-master-login"
+CLASSIFY = "sort-the-rds-stack"
+
+
+def make_workshop(host, *items, title="Test workshop") -> Workshop:
+    items = items or (slide(), question(SINGLE), layer("ec2", "operating-system"))
+    return Workshop.objects.create_from(host=host, title=title, items=items)
+
+
+@pytest.fixture
+def workshop(course, facilitator):
+    """Not started: a slide, a single-choice question and a layer of EC2."""
+    return make_workshop(facilitator)
+
+
+def act(workshop, *actions) -> Workshop:
+    for action in actions:
+        workshop.control(action)
+    return workshop
+
+
+def open_question(workshop) -> WorkshopItem:
+    """Start, go to the first question and open answering on it."""
+    workshop.control("start")
+    while not workshop.current_item().is_question:
+        workshop.control("next")
+    workshop.control("open")
+    return workshop.current_item()
+
+
+def join(workshop, name="Pat", user=None) -> tuple[Client, Participant]:
+    """A participant's browser: joined through the form, holding the signed cookie."""
+    browser = Client()
+    if user is not None:
+        browser.force_login(user)
+    response = browser.post("/join/", {"code": workshop.code, "name": name})
+    assert response.status_code == 302, response.text
+    return browser, workshop.participants.get(name=name)
+
+
+def add_participants(workshop, count, prefix="P"):
+    Participant.objects.bulk_create(
+        Participant(workshop=workshop, name=f"{prefix}{number}") for number in range(count)
+    )
+
+
+def right_selection(item: WorkshopItem) -> dict:
+    """The right answer to a question item, as Participant.answer takes it."""
+    if item.question.is_classify:
+        return {"placements": classify_keys([item.question])[item.question_id]}
+    return {"choice_ids": [c.pk for c in item.question.choices.all() if c.is_correct]}
+
+
+def right_post(item: WorkshopItem) -> dict:
+    """The right answer as the participant's form posts it."""
+    selection = right_selection(item)
+    if "placements" in selection:
+        return {f"layer-{slug}": owner for slug, owner in selection["placements"].items()}
+    return {"choice": selection["choice_ids"]}
