@@ -88,7 +88,7 @@ def question(request: HttpRequest, attempt_id: int, position: int) -> HttpRespon
         "layer_names": names,
         "answered_count": len(attempt.answered_question_ids),
         "already_answered": already_answered,
-        "feedback": answer and attempt.feedback_for(position, question, choices, answer),
+        "feedback": answer and attempt.feedback_for(position, question, choices, answer, names),
         "next_position": attempt.next_unanswered_position(after=position),
     }
     template = "quiz/question.html"
