@@ -13,7 +13,7 @@ from django.test import Client
 
 from quiz.models import Answer, Attempt
 
-from .conftest import position_of_kind, question_at, right_answer, start, wrong_answer
+from .conftest import kind_at, right_answer, wrong_answer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RACERS = 4
@@ -44,11 +44,8 @@ def race(user, requests):
     return statuses
 
 
-def test_racing_answers_to_one_question_store_exactly_one(small_bank, learner):
-    small_bank(4)
-    attempt = start(learner)
-    position = position_of_kind(attempt, "single")
-    question = question_at(attempt, position)
+def test_racing_answers_to_one_question_store_exactly_one(attempt, learner):
+    position, question = kind_at(attempt, "single")
     path = f"/attempts/{attempt.pk}/questions/{position}/"
     answers = [right_answer(question), wrong_answer(question)] * (RACERS // 2)
     statuses = race(learner, [("post", path, data) for data in answers])
@@ -58,9 +55,7 @@ def test_racing_answers_to_one_question_store_exactly_one(small_bank, learner):
     assert Answer.objects.filter(attempt=attempt).count() == 1
 
 
-def test_racing_submits_submit_once(small_bank, learner):
-    small_bank(4)
-    attempt = start(learner)
+def test_racing_submits_submit_once(attempt, learner):
     path = f"/attempts/{attempt.pk}/submit"
     statuses = race(learner, [("post", path, {})] * RACERS)
     assert statuses == [302] * RACERS
@@ -76,11 +71,8 @@ def test_racing_starts_open_one_attempt(small_bank, learner):
     assert Attempt.objects.filter(user=learner).count() == 1
 
 
-def test_an_answer_racing_the_submit_is_either_scored_or_refused(small_bank, learner):
-    small_bank(4)
-    attempt = start(learner)
-    position = position_of_kind(attempt, "single")
-    question = question_at(attempt, position)
+def test_an_answer_racing_the_submit_is_either_scored_or_refused(attempt, learner):
+    position, question = kind_at(attempt, "single")
     statuses = race(
         learner,
         [

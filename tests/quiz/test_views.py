@@ -6,6 +6,7 @@ from quiz.models import Answer, Attempt, Question
 
 from .conftest import (
     answer_right,
+    kind_at,
     position_of_kind,
     question_at,
     right_answer,
@@ -112,9 +113,7 @@ def test_start_opens_an_attempt_at_its_first_question_and_then_resumes_it(
 # One question a screen
 
 
-def test_the_question_page_shows_the_question_and_progress(small_bank, learner, learner_client):
-    small_bank(4)
-    attempt = start(learner)
+def test_the_question_page_shows_the_question_and_progress(attempt, learner_client):
     answer_right(attempt, 1)
     response = learner_client.get(question_url(attempt, 2))
     assert response.status_code == 200
@@ -126,12 +125,9 @@ def test_the_question_page_shows_the_question_and_progress(small_bank, learner, 
 
 
 def test_without_javascript_an_answer_is_posted_and_redirected_to_its_feedback(
-    small_bank, learner, learner_client
+    attempt, learner_client
 ):
-    small_bank(4)
-    attempt = start(learner)
-    position = position_of_kind(attempt, "single")
-    question = question_at(attempt, position)
+    position, question = kind_at(attempt, "single")
     response = learner_client.post(question_url(attempt, position), right_answer(question))
     assert response.status_code == 302
     assert response["Location"] == question_url(attempt, position)
@@ -142,11 +138,8 @@ def test_without_javascript_an_answer_is_posted_and_redirected_to_its_feedback(
     assert Answer.objects.get().score == 1
 
 
-def test_with_htmx_the_answer_is_checked_in_place(small_bank, learner, learner_client):
-    small_bank(4)
-    attempt = start(learner)
-    position = position_of_kind(attempt, "true_false")
-    question = question_at(attempt, position)
+def test_with_htmx_the_answer_is_checked_in_place(attempt, learner_client):
+    position, question = kind_at(attempt, "true_false")
     response = learner_client.post(
         question_url(attempt, position), wrong_answer(question), headers=HTMX
     )
@@ -163,13 +156,8 @@ def test_with_htmx_the_answer_is_checked_in_place(small_bank, learner, learner_c
     )
 
 
-def test_a_partly_right_multiple_select_says_so_with_its_share(
-    small_bank, learner, learner_client
-):
-    small_bank(4)
-    attempt = start(learner)
-    position = position_of_kind(attempt, "multiple")
-    question = question_at(attempt, position)
+def test_a_partly_right_multiple_select_says_so_with_its_share(attempt, learner_client):
+    position, question = kind_at(attempt, "multiple")
     right = [c.pk for c in question.choices.all() if c.is_correct]
     wrong = [c.pk for c in question.choices.all() if not c.is_correct]
     response = learner_client.post(
@@ -179,11 +167,8 @@ def test_a_partly_right_multiple_select_says_so_with_its_share(
     assert Answer.objects.get().score == 0.5
 
 
-def test_a_classify_answer_sorts_each_layer(small_bank, learner, learner_client):
-    small_bank(4)
-    attempt = start(learner)
-    position = position_of_kind(attempt, "classify")
-    question = question_at(attempt, position)
+def test_a_classify_answer_sorts_each_layer(attempt, learner_client):
+    position, question = kind_at(attempt, "classify")
     html = learner_client.get(question_url(attempt, position)).text
     assert html.count('type="radio"') == 2 * len(question.classify_layers)
     data = right_answer(question)
@@ -193,11 +178,8 @@ def test_a_classify_answer_sorts_each_layer(small_bank, learner, learner_client)
     assert Answer.objects.get().placements["physical"] == "customer"
 
 
-def test_answering_an_answered_question_again_changes_nothing(small_bank, learner, learner_client):
-    small_bank(4)
-    attempt = start(learner)
-    position = position_of_kind(attempt, "single")
-    question = question_at(attempt, position)
+def test_answering_an_answered_question_again_changes_nothing(attempt, learner_client):
+    position, question = kind_at(attempt, "single")
     learner_client.post(question_url(attempt, position), wrong_answer(question))
     response = learner_client.post(
         question_url(attempt, position), right_answer(question), headers=HTMX
@@ -207,9 +189,7 @@ def test_answering_an_answered_question_again_changes_nothing(small_bank, learne
     assert Answer.objects.get().score == 0
 
 
-def test_after_the_last_answer_the_learner_can_finish(small_bank, learner, learner_client):
-    small_bank(4)
-    attempt = start(learner)
+def test_after_the_last_answer_the_learner_can_finish(attempt, learner_client):
     for position in range(1, 4):
         answer_right(attempt, position)
     question = question_at(attempt, 4)
@@ -218,11 +198,7 @@ def test_after_the_last_answer_the_learner_can_finish(small_bank, learner, learn
     assert "Next question" not in html
 
 
-def test_the_attempt_page_resumes_at_the_first_unanswered_question(
-    small_bank, learner, learner_client
-):
-    small_bank(4)
-    attempt = start(learner)
+def test_the_attempt_page_resumes_at_the_first_unanswered_question(attempt, learner_client):
     answer_right(attempt, 1)
     answer_right(attempt, 3)
     response = learner_client.get(f"/attempts/{attempt.pk}/")
@@ -255,10 +231,8 @@ def bad_inputs(attempt):
 @pytest.mark.parametrize("case", range(8))
 @pytest.mark.parametrize("htmx", [False, True])
 def test_bad_answers_are_shown_as_form_errors_and_store_nothing(
-    small_bank, learner, learner_client, case, htmx
+    attempt, learner_client, case, htmx
 ):
-    small_bank(4)
-    attempt = start(learner)
     position, data, message = bad_inputs(attempt)[case]
     response = learner_client.post(
         question_url(attempt, position), data, headers=HTMX if htmx else {}
@@ -269,11 +243,7 @@ def test_bad_answers_are_shown_as_form_errors_and_store_nothing(
     assert not Answer.objects.exists()
 
 
-def test_an_answer_to_a_submitted_attempt_is_refused_with_a_message(
-    small_bank, learner, learner_client
-):
-    small_bank(4)
-    attempt = start(learner)
+def test_an_answer_to_a_submitted_attempt_is_refused_with_a_message(attempt, learner_client):
     attempt.submit()
     question = question_at(attempt, 1)
     response = learner_client.post(question_url(attempt, 1), right_answer(question), follow=True)
@@ -294,9 +264,7 @@ def test_an_answer_to_a_submitted_attempt_is_refused_with_a_message(
         "/attempts/99999/questions/1/",
     ],
 )
-def test_a_bad_address_is_404(small_bank, learner, learner_client, path):
-    small_bank(4)
-    attempt = start(learner)
+def test_a_bad_address_is_404(attempt, learner_client, path):
     assert learner_client.get(path.format(pk=attempt.pk)).status_code == 404
     assert learner_client.post(path.format(pk=attempt.pk), {"choice": "1"}).status_code == 404
     assert learner_client.get("/attempts/99999/review/").status_code == 404
@@ -324,9 +292,7 @@ def test_another_learners_attempt_is_404_everywhere(
     assert not Answer.objects.exists()
 
 
-def test_attempt_pages_require_login(small_bank, learner, client):
-    small_bank(4)
-    attempt = start(learner)
+def test_attempt_pages_require_login(attempt, client):
     for path in [f"/attempts/{attempt.pk}/", question_url(attempt, 1), attempt.get_review_url()]:
         response = client.get(path)
         assert response.status_code == 302
@@ -336,15 +302,11 @@ def test_attempt_pages_require_login(small_bank, learner, client):
 # Submitting and the review
 
 
-def test_submit_rejects_get(small_bank, learner, learner_client):
-    small_bank(4)
-    attempt = start(learner)
+def test_submit_rejects_get(attempt, learner_client):
     assert learner_client.get(f"/attempts/{attempt.pk}/submit").status_code == 405
 
 
-def test_submitting_twice_changes_nothing_and_raises_no_error(small_bank, learner, learner_client):
-    small_bank(4)
-    attempt = start(learner)
+def test_submitting_twice_changes_nothing_and_raises_no_error(attempt, learner_client):
     answer_right(attempt, 1)
     first = learner_client.post(f"/attempts/{attempt.pk}/submit")
     attempt.refresh_from_db()
@@ -356,18 +318,14 @@ def test_submitting_twice_changes_nothing_and_raises_no_error(small_bank, learne
     assert (attempt.score, attempt.submitted_at) == submitted == (25, submitted[1])
 
 
-def test_the_review_waits_for_the_attempt_to_be_submitted(small_bank, learner, learner_client):
-    small_bank(4)
-    attempt = start(learner)
+def test_the_review_waits_for_the_attempt_to_be_submitted(attempt, learner_client):
     response = learner_client.get(attempt.get_review_url())
     assert response["Location"] == f"/attempts/{attempt.pk}/"
 
 
 def test_the_review_shows_score_rules_answers_keys_explanations_and_lesson_links(
-    small_bank, learner, learner_client
+    attempt, learner_client
 ):
-    small_bank(4)
-    attempt = start(learner)
     single = position_of_kind(attempt, "single")
     question = question_at(attempt, single)
     wrong = question.choices.filter(is_correct=False).first()
@@ -389,11 +347,7 @@ def test_the_review_shows_score_rules_answers_keys_explanations_and_lesson_links
     assert html.count('href="/lessons/the-stack/six-layers/"') == 4
 
 
-def test_the_dashboard_lists_every_attempt_with_date_and_score(
-    small_bank, learner, learner_client
-):
-    small_bank(4)
-    attempt = start(learner)
+def test_the_dashboard_lists_every_attempt_with_date_and_score(attempt, learner, learner_client):
     answer_right(attempt, 1)
     attempt.submit()
     open_attempt = start(learner)
