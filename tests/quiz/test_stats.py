@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from quiz.models import Question
+from quiz.models import Attempt, Question
 
 from .conftest import answer_right, position_of_kind, question_at, start
 
@@ -75,3 +75,17 @@ def test_stats_cost_a_fixed_number_of_queries(
     client.force_login(staff)
     with django_assert_max_num_queries(8):
         assert client.get("/quizzes/stats/").status_code == 200
+
+
+def test_staff_can_browse_questions_quizzes_and_attempts_in_the_admin(answered, staff, client):
+    client.force_login(staff)
+    attempt = Attempt.objects.first()
+    question = Question.objects.first()
+    for path in [
+        "/admin/quiz/question/",
+        f"/admin/quiz/question/{question.pk}/change/",
+        "/admin/quiz/quiz/",
+        "/admin/quiz/attempt/",
+        f"/admin/quiz/attempt/{attempt.pk}/change/",
+    ]:
+        assert client.get(path).status_code == 200, path

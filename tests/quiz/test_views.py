@@ -90,6 +90,14 @@ def test_start_requires_login_and_creates_nothing(small_bank, client):
     assert not Attempt.objects.exists()
 
 
+def test_a_quiz_without_questions_cannot_be_started(small_bank, learner_client):
+    small_bank(4)
+    Question.objects.update(retired=True)
+    response = learner_client.post("/quizzes/the-stack/start", follow=True)
+    assert "This quiz has no questions yet." in response.text
+    assert not Attempt.objects.exists()
+
+
 def test_start_rejects_get(small_bank, learner_client):
     small_bank(4)
     assert learner_client.get("/quizzes/the-stack/start").status_code == 405
