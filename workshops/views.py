@@ -459,11 +459,9 @@ def state(request: HttpRequest, code: str) -> HttpResponse:
     participant = workshop.participants.filter(pk=participant_id).first()
     if participant is None:
         raise PermissionDenied
-    html = render_to_string(
-        "workshops/participate.html#live-update",
-        _live_context(workshop, participant),
-        request=request,
-    )
+    # The room moved on: focus goes to the new item's heading, as after a click.
+    context = _live_context(workshop, participant) | {"focus_heading": True}
+    html = render_to_string("workshops/participate.html#live-update", context, request=request)
     return HttpResponseStopPolling(html) if workshop.is_ended else HttpResponse(html)
 
 

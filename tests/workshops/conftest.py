@@ -4,11 +4,19 @@ Personas beyond the shared cast: other_facilitator, who hosts nothing of facilit
 """
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 
 from quiz.models import Question, classify_keys
 from tests.conftest import make_user
 from workshops.models import ItemKind, Participant, Workshop, WorkshopItem
+
+
+@pytest.fixture
+def roles(transactional_db):
+    """Transactional tests empty every table, the role groups (made by a migration) too."""
+    for name in ["Facilitator", "Manager"]:
+        Group.objects.get_or_create(name=name)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from workshops.models import LiveAnswer
 
 from .conftest import act, join, right_post
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("roles")]
 RACERS = 6
 HTMX = {"HX-Request": "true"}
 
