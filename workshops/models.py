@@ -12,6 +12,7 @@ it. The rules that must hold when requests race are kept by the database:
   unique within a workshop whatever their case, are constraints.
 """
 
+import json
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -622,6 +623,24 @@ class Participant(models.Model):
 
     def answer_to(self, item: WorkshopItem) -> "LiveAnswer | None":
         return self.answers.filter(item=item).prefetch_related("choices").first()
+
+
+def answer_signature(participant_id: int, workshop: Workshop) -> str:
+    """What the participant's page shows of their own answer to the item on screen.
+
+    Two participants with the same signature see the same page. One query.
+    """
+    rows = list(
+        LiveAnswer.objects.filter(
+            participant_id=participant_id,
+            item__workshop=workshop,
+            item__position=workshop.current_position,
+        ).values_list("placements", "choices")
+    )
+    if not rows:
+        return "none"
+    choices = sorted(choice for _placements, choice in rows if choice is not None)
+    return json.dumps([choices, rows[0][0]], sort_keys=True)
 
 
 class LiveAnswer(models.Model):

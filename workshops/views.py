@@ -1,10 +1,12 @@
 import csv
+import hashlib
 from functools import wraps
 
 import qrcode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,6 +43,7 @@ from .models import (
     Plan,
     Workshop,
     WorkshopItem,
+    answer_signature,
     get_item_for_host,
     get_workshop_for_host,
     tally,
@@ -48,6 +51,7 @@ from .models import (
 
 PARTICIPANT_COOKIE = "participant"
 PARTICIPANT_COOKIE_AGE = 60 * 60 * 24 * 30
+SHARED_FRAGMENT_SECONDS = 10 * 60
 
 
 def facilitator_required(view):
@@ -456,13 +460,31 @@ def state(request: HttpRequest, code: str) -> HttpResponse:
     workshop = get_object_or_404(Workshop, code=code)
     if workshop.version == query.cleaned_data["v"]:
         return HttpResponse(status=204)
-    participant = workshop.participants.filter(pk=participant_id).first()
-    if participant is None:
-        raise PermissionDenied
+    if workshop.is_ended:
+        participant = workshop.participants.filter(pk=participant_id).first()
+        if participant is None:
+            raise PermissionDenied
+        html = _live_update(request, _live_context(workshop, participant))
+        return HttpResponseStopPolling(html)
+    # A host action sends the whole room here within one poll. Everyone whose own answer
+    # is the same sees the same fragment, so each process renders it once per version,
+    # not once per phone. The cookie is signed for this code: the id is one it issued.
+    own = hashlib.sha256(answer_signature(participant_id, workshop).encode()).hexdigest()
+    key = f"workshops:live:{workshop.pk}:{workshop.code}:{workshop.version}:{own}"
+    html = cache.get(key)
+    if html is None:
+        participant = workshop.participants.filter(pk=participant_id).first()
+        if participant is None:
+            raise PermissionDenied
+        html = _live_update(request, _live_context(workshop, participant) | {"shared": True})
+        cache.set(key, html, SHARED_FRAGMENT_SECONDS)
+    return HttpResponse(html)
+
+
+def _live_update(request, context) -> str:
     # The room moved on: focus goes to the new item's heading, as after a click.
-    context = _live_context(workshop, participant) | {"focus_heading": True}
-    html = render_to_string("workshops/participate.html#live-update", context, request=request)
-    return HttpResponseStopPolling(html) if workshop.is_ended else HttpResponse(html)
+    context["focus_heading"] = True
+    return render_to_string("workshops/participate.html#live-update", context, request=request)
 
 
 @require_POST

@@ -5,11 +5,18 @@ Personas beyond the shared cast: other_facilitator, who hosts nothing of facilit
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.test import Client
 
 from quiz.models import Question, classify_keys
 from tests.conftest import make_user
 from workshops.models import ItemKind, Participant, Workshop, WorkshopItem
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Participants' pages are cached by workshop and version: start every test afresh."""
+    cache.clear()
 
 
 @pytest.fixture

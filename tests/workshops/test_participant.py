@@ -1,6 +1,9 @@
 """The participant's page: following the host by polling, answering, seeing the reveal."""
 
+import re
+
 import pytest
+from django.test import Client
 
 from workshops.models import LiveAnswer
 
@@ -187,6 +190,57 @@ class TestAnswer:
         assert list(LiveAnswer.objects.values_list("score", flat=True)) == [0.0]
 
 
+class TestSharedPage:
+    """After a host action the room asks at once; equal pages are rendered once."""
+
+    def test_participants_whose_answers_agree_share_one_rendering(
+        self, workshop, django_assert_num_queries, django_assert_max_num_queries
+    ):
+        first, _one = join(workshop, "One")
+        second, _two = join(workshop, "Two")
+        old = workshop.version
+        act(workshop, "start", "next", "open")
+        with django_assert_max_num_queries(7):
+            page = first.get(state(workshop, old), headers=HTMX).text
+        # Workshop, the participant's own answer: the page comes from the cache.
+        with django_assert_num_queries(2):
+            assert second.get(state(workshop, old), headers=HTMX).text == page
+        assert "csrfmiddlewaretoken" not in page
+
+    def test_each_participant_sees_their_own_answer(self, workshop):
+        old = workshop.version
+        act(workshop, "start", "next", "open")
+        item = workshop.current_item()
+        right = next(c for c in item.question.choices.all() if c.is_correct)
+        wrong = next(c for c in item.question.choices.all() if not c.is_correct)
+        pages = {}
+        for name, choice in [("Right", right), ("Wrong", wrong), ("Also right", right)]:
+            browser, _participant = join(workshop, name)
+            browser.post(answer_url(workshop, item), {"choice": choice.pk})
+            pages[name] = browser
+        act(workshop, "reveal")
+        seen = {name: b.get(state(workshop, old), headers=HTMX).text for name, b in pages.items()}
+        assert "Correct" in seen["Right"]
+        assert "Not quite" in seen["Wrong"]
+        assert seen["Also right"] == seen["Right"]
+
+    def test_the_shared_page_answers_with_the_token_from_the_header(self, workshop):
+        browser = Client(enforce_csrf_checks=True)
+        form = browser.get(f"/join/{workshop.code}/").text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        data = {"csrfmiddlewaretoken": token, "code": workshop.code, "name": "Pat"}
+        assert browser.post("/join/", data).status_code == 302
+        old = workshop.version
+        act(workshop, "start", "next", "open")
+        page = browser.get(state(workshop, old), headers=HTMX).text
+        item = workshop.current_item()
+        assert "csrfmiddlewaretoken" not in page
+        assert browser.post(answer_url(workshop, item), right_post(item)).status_code == 403
+        header = HTMX | {"X-CSRFToken": browser.cookies["csrftoken"].value}
+        response = browser.post(answer_url(workshop, item), right_post(item), headers=header)
+        assert "Answer received" in response.text
+
+
 @pytest.mark.parametrize("others", [3, 300])
 def test_the_participant_page_costs_the_same_in_any_room(
     course, facilitator, django_assert_max_num_queries, others
@@ -200,8 +254,9 @@ def test_the_participant_page_costs_the_same_in_any_room(
     act(workshop, "start", "open")
     item = workshop.current_item()
     data = right_post(item)
-    # Workshop, participant, item, choices, the participant's answer, layer names.
-    with django_assert_max_num_queries(6):
+    # Workshop and own answer; then, rendering: participant, item, choices, the
+    # participant's answer, layer names.
+    with django_assert_max_num_queries(7):
         browser.get(state(workshop, old), headers=HTMX)
     # Checked and stored under the item's lock (four of these are savepoints), then the
     # page as the poll sends it.
@@ -209,5 +264,5 @@ def test_the_participant_page_costs_the_same_in_any_room(
         browser.post(answer_url(workshop, item), data, headers=HTMX)
     act(workshop, "reveal")
     # As before, plus the answer's choices and the key for the participant's result.
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         browser.get(state(workshop, old), headers=HTMX)
