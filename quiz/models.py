@@ -586,17 +586,36 @@ def get_attempt_for(user, attempt_id: int) -> Attempt:
     return get_object_or_404(Attempt.objects.select_related("quiz"), pk=attempt_id, user=user)
 
 
-class Answer(models.Model):
-    """A learner's answer to one question of one attempt, scored when given."""
+class ScoredAnswer(models.Model):
+    """An answer to a question of the bank, scored when given: here, or in a workshop.
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
-    choices = models.ManyToManyField(Choice, related_name="answers", blank=True)
+    The concrete model adds what it answers and its `choices` (a many-to-many to Choice).
+    """
+
     placements = models.JSONField(
         default=dict, blank=True, help_text=_("Classify: layer slug to the owner chosen.")
     )
     score = models.FloatField(help_text=_("From 0 to 1, by quiz.scoring."))
     answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_correct(self) -> bool:
+        return scoring.is_full_marks(self.score)
+
+    @property
+    def percent(self) -> int:
+        return scoring.whole_percent(scoring.as_fraction(self.score), 1)
+
+
+class Answer(ScoredAnswer):
+    """A learner's answer to one question of one attempt, scored when given."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    choices = models.ManyToManyField(Choice, related_name="answers", blank=True)
 
     class Meta:
         ordering = ["answered_at"]
@@ -611,14 +630,6 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.attempt}: {self.question}"
-
-    @property
-    def is_correct(self) -> bool:
-        return scoring.is_full_marks(self.score)
-
-    @property
-    def percent(self) -> int:
-        return scoring.whole_percent(scoring.as_fraction(self.score), 1)
 
 
 @dataclass

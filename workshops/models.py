@@ -32,7 +32,14 @@ from django.utils.translation import gettext_lazy as _
 from lessons import markdown
 from lessons.models import Layer, Owner, Service
 from quiz import scoring
-from quiz.models import CLASSIFY_OWNERS, Choice, Question, classify_keys, layer_names
+from quiz.models import (
+    CLASSIFY_OWNERS,
+    Choice,
+    Question,
+    ScoredAnswer,
+    classify_keys,
+    layer_names,
+)
 
 # No 0/O, 1/I/L: a code read off a projector at the back of the room must be unambiguous.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -643,17 +650,12 @@ def answer_signature(participant_id: int, workshop: Workshop) -> str:
     return json.dumps([choices, rows[0][0]], sort_keys=True)
 
 
-class LiveAnswer(models.Model):
+class LiveAnswer(ScoredAnswer):
     """One participant's answer to one question of a workshop, scored when given."""
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(WorkshopItem, on_delete=models.CASCADE, related_name="answers")
     choices = models.ManyToManyField(Choice, related_name="live_answers", blank=True)
-    placements = models.JSONField(
-        default=dict, blank=True, help_text=_("Classify: layer slug to the owner chosen.")
-    )
-    score = models.FloatField(help_text=_("From 0 to 1, by quiz.scoring."))
-    answered_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["answered_at"]
@@ -668,14 +670,6 @@ class LiveAnswer(models.Model):
 
     def __str__(self):
         return f"{self.participant}: {self.item}"
-
-    @property
-    def is_correct(self) -> bool:
-        return scoring.is_full_marks(self.score)
-
-    @property
-    def percent(self) -> int:
-        return scoring.whole_percent(scoring.as_fraction(self.score), 1)
 
 
 # Histograms --------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.browser.test_practice_quiz import log_in
 from tests.workshops.conftest import SINGLE, layer, make_workshop, question, roles, slide  # noqa: F401
 
 pytestmark = [
@@ -15,14 +15,6 @@ pytestmark = [
 ]
 # Participants poll every 2 s: each change must show within 3 s of the host's action.
 FOLLOW = 3_000
-
-
-def log_in(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_host_and_participant_run_a_workshop(course, facilitator, new_page):

@@ -6,6 +6,7 @@ so these pass on SQLite and PostgreSQL alike.
 """
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
@@ -19,28 +20,20 @@ RACERS = 6
 HTMX = {"HX-Request": "true"}
 
 
-def race(requests):
-    """Send each (client, path, data) at the same moment; return the responses' text."""
+def race(requests) -> list[str]:
+    """Post each (client, path, data) at the same moment; the responses, as text."""
     barrier = threading.Barrier(len(requests))
-    texts = [None] * len(requests)
 
-    def send(index, client, path, data):
+    def post(request):
+        client, path, data = request
+        barrier.wait(timeout=10)
         try:
-            barrier.wait(timeout=10)
-            response = client.post(path, data, headers=HTMX)
-            texts[index] = f"{response.status_code} {response.text}"
+            return client.post(path, data, headers=HTMX).text
         finally:
-            connection.close()
+            connection.close()  # each thread's own connection
 
-    threads = [
-        threading.Thread(target=send, args=(index, *request))
-        for index, request in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return texts
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(post, requests, timeout=30))
 
 
 def test_racing_answers_from_one_participant_store_exactly_one(workshop):
@@ -51,7 +44,7 @@ def test_racing_answers_from_one_participant_store_exactly_one(workshop):
     right = right_post(item)
     wrong = {"choice": next(c.pk for c in item.question.choices.all() if not c.is_correct)}
     texts = race([(browser, path, right if n % 2 else wrong) for n in range(RACERS)])
-    assert all(text.startswith("200 ") and "Answer received" in text for text in texts)
+    assert all("Answer received" in text for text in texts)
     (answer,) = LiveAnswer.objects.all()
     assert answer.participant == participant
     # Every response shows the one answer that stands.
