@@ -13,11 +13,11 @@ $(BIN)/python:
 
 # Stamps: a second run installs nothing unless pyproject.toml changed.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet '.[dev]'
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed

@@ -18,6 +18,14 @@ def test_walk_a_lesson_with_mouse_and_keyboard(course, new_page, live_server):
     expect(page.get_by_text("Step 1 of")).to_be_visible()
     watcher.check()
 
+    # The step embeds the explorer: a layer opens in place and the lesson stays put.
+    step_url = page.url
+    page.get_by_role("link", name=re.compile("^Physical facilities")).click()
+    expect(page.locator("#layer-panel-title")).to_contain_text("Physical facilities")
+    expect(page.locator("#layer-panel-title")).to_be_focused()
+    assert page.url == step_url
+    watcher.check()
+
     page.get_by_role("link", name=re.compile("^Next")).click()
     expect(page.get_by_text("Step 2 of")).to_be_visible()
     page.wait_for_load_state()  # the key handler arrives with the deferred script
@@ -53,7 +61,9 @@ def test_explorer_swaps_panels_updates_the_url_and_the_back_button_works(
     watcher.check()
     page.evaluate("() => { window.sameDocument = true; }")
 
-    open_layer(page, "Operating system", "/explorer/ec2/operating-system/", "You secure this layer.")
+    open_layer(
+        page, "Operating system", "/explorer/ec2/operating-system/", "You secure this layer."
+    )
     open_layer(page, "Hypervisor", "/explorer/ec2/hypervisor/", "AWS secures this layer.")
     open_layer(page, "Data", "/explorer/ec2/data/", "You secure this layer.")
     watcher.check()
@@ -62,7 +72,9 @@ def test_explorer_swaps_panels_updates_the_url_and_the_back_button_works(
     expect(page).to_have_url(re.compile(r"/explorer/rds/$"))
     expect(page.locator("#service-heading")).to_contain_text("Amazon RDS")
     expect(page.locator("#service-heading")).to_be_focused()
-    open_layer(page, "Operating system", "/explorer/rds/operating-system/", "AWS secures this layer.")
+    open_layer(
+        page, "Operating system", "/explorer/rds/operating-system/", "AWS secures this layer."
+    )
     open_layer(page, "Application", "/explorer/rds/application/", "each secure part")
     open_layer(page, "Encryption", "/explorer/rds/encryption/", "You secure this layer.")
     watcher.check()

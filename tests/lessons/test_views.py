@@ -28,6 +28,8 @@ def test_course_lesson_and_step_pages(course, client):
     assert f"Step 1 of {step.lesson.steps.count()}" in page.text
     assert 'rel="next"' in page.text
     assert 'rel="prev"' not in page.text
+    assert step.body_html in page.text
+    assert "&lt;p&gt;" not in page.text
 
 
 def test_last_step_offers_mark_complete(course, client):
@@ -198,3 +200,20 @@ def test_page_cost_does_not_grow_with_the_course(
     for path, bound in pages:
         with django_assert_max_num_queries(bound):
             assert learner_client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/lessons/lesson/", "/admin/lessons/service/", "/admin/lessons/layer/"],
+)
+def test_every_staff_member_can_edit_content_in_admin(course, client, path):
+    from tests.conftest import make_user
+
+    author = make_user("author@example.com", "Ann Author", is_staff=True)
+    client.force_login(author)
+    listing = client.get(path)
+    assert listing.status_code == 200
+    first = re.search(rf'href="({path}\d+/change/)', listing.text).group(1)
+    page = client.get(first)
+    assert page.status_code == 200
+    assert "the next load_content run puts back" in page.text
