@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "sharedresp",
     "lessons",
     "quiz",
+    "cohorts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

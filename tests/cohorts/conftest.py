@@ -1,0 +1,58 @@
+"""Cohorts, their members, and progress made the way the lessons and quiz apps record it."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from cohorts.models import Cohort, Membership
+from lessons.models import Lesson, LessonProgress
+from quiz.models import Attempt, Quiz
+from tests.conftest import make_user
+
+DUE = datetime.date(2030, 6, 15)
+
+
+@pytest.fixture
+def other_manager(db):
+    return make_user("omar@example.com", "Omar Othermanager", groups=["Manager"])
+
+
+@pytest.fixture
+def cohort(manager):
+    return Cohort.objects.create(name="Spring joiners", owner=manager, due_date=DUE)
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+def add_members(cohort, count, *, prefix="member"):
+    users = [make_user(f"{prefix}{n}@example.com", f"Member {n:04}") for n in range(count)]
+    Membership.objects.bulk_create(Membership(cohort=cohort, user=user) for user in users)
+    return users
+
+
+def complete_lessons(user, count=None):
+    """Mark the first `count` lessons (all by default) complete for `user`."""
+    lessons = Lesson.objects.all()[:count] if count is not None else Lesson.objects.all()
+    LessonProgress.objects.bulk_create(
+        LessonProgress(user=user, lesson=lesson, completed_at=timezone.now()) for lesson in lessons
+    )
+
+
+def open_lesson(user):
+    LessonProgress.objects.create(user=user, lesson=Lesson.objects.first())
+
+
+def submit_practice(user, quiz: Quiz, score: int):
+    Attempt.objects.create(
+        user=user,
+        quiz=quiz,
+        layout=[],
+        status=Attempt.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+        score=score,
+    )
