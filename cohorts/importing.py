@@ -9,6 +9,7 @@ account a set-password link. Importing the same file again changes nothing.
 
 import csv
 import io
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -90,6 +91,10 @@ def decode(data: bytes) -> tuple[str, list[str]]:
         return "", [line_problem(number, reason) for number in bad_lines]
     if not text.strip():
         return "", [_("The file is empty.")]
+    if "\x00" in text:
+        reason = _("it holds a NUL character, so this is not a CSV text file")
+        lines = [n for n, line in enumerate(text.split("\n"), start=1) if "\x00" in line]
+        return "", [line_problem(number, reason) for number in lines]
     return text, []
 
 
@@ -134,6 +139,8 @@ class RowChecker:
         name = " ".join(values["name"].split())
         if not name:
             self.fail(line, _("the name is missing"))
+        elif any(unicodedata.category(character) == "Cc" for character in name):
+            self.fail(line, _("the name holds a control character"))
         elif len(name) > NAME_MAX_LENGTH:
             self.fail(
                 line, _("the name is longer than %(max)s characters") % {"max": NAME_MAX_LENGTH}
@@ -209,6 +216,7 @@ def parse(
         if problems:
             return [], problems
         read = 0
+        last_line = 1
         for values in reader:
             cells = [value for key, value in values.items() if key is not None]
             if not any((cell or "").strip() for cell in cells + values.get(None, [])):
@@ -223,9 +231,11 @@ def parse(
             row = checker.check(reader.line_num, values, len(reader.fieldnames))
             if row:
                 rows.append(row)
+            last_line = reader.line_num
     except csv.Error as error:
+        # The record that failed starts on the line after the last one read.
         checker.fail(
-            reader.line_num, _("this line cannot be read as CSV (%(error)s)") % {"error": error}
+            last_line + 1, _("this line cannot be read as CSV (%(error)s)") % {"error": error}
         )
     if not rows and not checker.problems:
         checker.problems.append(_("The file names the columns but has no employees in it."))
