@@ -26,6 +26,17 @@ def cohort(manager):
 
 
 @pytest.fixture
+def clock(monkeypatch):
+    """Move today by whole days from the real today; logins stay valid for that long."""
+    real_now = timezone.now()
+
+    def move(days: int):
+        monkeypatch.setattr(timezone, "now", lambda: real_now + datetime.timedelta(days=days))
+
+    return move
+
+
+@pytest.fixture
 def manager_client(client, manager):
     client.force_login(manager)
     return client

@@ -1,6 +1,5 @@
 """The cohort report page: counts, rows, status at the due-date edges, filter and sort."""
 
-import datetime
 import re
 
 import pytest
@@ -11,17 +10,6 @@ from quiz.models import Quiz
 from tests.cohorts.conftest import add_members, complete_lessons, open_lesson, submit_practice
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Move today by whole days; sessions stay valid, as only a day or two passes."""
-    real_now = timezone.now()
-
-    def move(days: int):
-        monkeypatch.setattr(timezone, "now", lambda: real_now + datetime.timedelta(days=days))
-
-    return move
 
 
 def names_in_order(html: str) -> list[str]:
