@@ -221,11 +221,15 @@ def _upsert(model, obj, fields: dict, stats: Counter):
 
 
 def _write_choices(question, rows, existing: dict, stats: Counter) -> None:
-    """Choices match by text; one removed from the file is deleted."""
+    """Choices match by text, else by place: a reworded choice keeps its row, so old
+    answers that picked it still show it. One removed from the file is deleted."""
+    texts = {row["text"] for row in rows}
+    reworded = {choice.order: choice for choice in existing.values() if choice.text not in texts}
     for row in rows:
-        _upsert(
-            Choice, existing.pop(row["text"], None), {"question_id": question.pk, **row}, stats
-        )
+        choice = existing.pop(row["text"], None) or reworded.pop(row["order"], None)
+        if choice is not None:
+            existing.pop(choice.text, None)
+        _upsert(Choice, choice, {"question_id": question.pk, **row}, stats)
     if existing:
         Choice.objects.filter(pk__in=[choice.pk for choice in existing.values()]).delete()
         stats["removed"] += len(existing)

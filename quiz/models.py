@@ -194,6 +194,11 @@ class Question(models.Model):
     def is_classify(self) -> bool:
         return self.kind == self.Kind.CLASSIFY
 
+    @cached_property
+    def classify_key(self) -> dict[str, str]:
+        """Classify: layer slug to its owner on the question's service (one query)."""
+        return classify_keys([self]).get(self.pk, {})
+
     def score(self, *, choice_ids=(), placements=None, classify_key=None) -> float:
         """Score a selection already checked to belong to this question (see quiz.forms).
 
@@ -523,16 +528,14 @@ class Attempt(models.Model):
         The first answer stands: a second one, even in a racing request, returns the
         stored answer unchanged. Raises AttemptClosedError once the attempt is submitted.
         """
-        key = classify_keys([question]).get(question.pk)
-        score = question.score(choice_ids=choice_ids, placements=placements, classify_key=key)
+        score = question.score(
+            choice_ids=choice_ids, placements=placements, classify_key=question.classify_key
+        )
         with transaction.atomic():
             # The row lock orders this against submit() and other answers to this attempt.
             locked = Attempt.objects.select_for_update().get(pk=self.pk)
             if locked.is_submitted:
                 raise AttemptClosedError
-            existing = Answer.objects.filter(attempt=self, question=question).first()
-            if existing:
-                return existing, False
             try:
                 with transaction.atomic():
                     answer = Answer.objects.create(
@@ -540,9 +543,10 @@ class Attempt(models.Model):
                     )
                     answer.choices.add(*choice_ids)
             except IntegrityError:
-                # Only reachable where the lock above is a no-op; the constraint still holds.
+                # The unique constraint keeps the first answer; this one changes nothing.
                 return Answer.objects.get(attempt=self, question=question), False
-        self.__dict__.pop("answered_question_ids", None)
+        if "answered_question_ids" in self.__dict__:
+            self.answered_question_ids.add(question.pk)
         return answer, True
 
     def submit(self) -> bool:
@@ -562,15 +566,15 @@ class Attempt(models.Model):
             self.status, self.submitted_at, self.score = self.Status.SUBMITTED, now, percent
         return bool(changed)
 
-    def feedback_for(self, position, question, choices, answer) -> "ReviewItem":
+    def feedback_for(self, position, question, choices, answer, names) -> "ReviewItem":
         """One answered question with its key, for the feedback shown at once."""
         return ReviewItem(
             position=position,
             question=question,
             choices=choices,
             answer=answer,
-            classify_key=classify_keys([question]).get(question.pk, {}),
-            layer_names=layer_names([question]),
+            classify_key=question.classify_key,
+            layer_names=names,
         )
 
     def review_items(self) -> list["ReviewItem"]:
@@ -658,7 +662,7 @@ class ReviewItem:
     classify_key: dict[str, str]
     layer_names: dict[str, str]
 
-    @property
+    @cached_property
     def picked_ids(self) -> set[int]:
         return {choice.pk for choice in self.answer.choices.all()} if self.answer else set()
 

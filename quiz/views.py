@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -12,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from .forms import answer_form
 from .models import Attempt, AttemptClosedError, Question, Quiz, get_attempt_for, layer_names
 
-CLOSED = _("This attempt is finished, so its answers can no longer change.")
+CLOSED = gettext_lazy("This attempt is finished, so its answers can no longer change.")
 
 
 @require_GET
@@ -88,7 +89,7 @@ def question(request: HttpRequest, attempt_id: int, position: int) -> HttpRespon
         "layer_names": names,
         "answered_count": len(attempt.answered_question_ids),
         "already_answered": already_answered,
-        "feedback": answer and attempt.feedback_for(position, question, choices, answer),
+        "feedback": answer and attempt.feedback_for(position, question, choices, answer, names),
         "next_position": attempt.next_unanswered_position(after=position),
     }
     template = "quiz/question.html"

@@ -67,6 +67,13 @@ def small_bank(db, tmp_path):
     return load_bank
 
 
+@pytest.fixture
+def attempt(small_bank, learner) -> Attempt:
+    """The learner's open attempt at four generated questions, one of each kind."""
+    small_bank(4)
+    return start(learner)
+
+
 def start(user, slug="the-stack") -> Attempt:
     attempt, _created = Attempt.objects.start(user, Quiz.objects.get(slug=slug))
     return attempt
@@ -108,3 +115,9 @@ def position_of_kind(attempt: Attempt, kind: str) -> int:
         for position, entry in enumerate(attempt.layout, start=1)
         if kinds[entry["question"]] == kind
     )
+
+
+def kind_at(attempt: Attempt, kind: str) -> tuple[int, Question]:
+    """The position of the first question of `kind` in the attempt, and the question."""
+    position = position_of_kind(attempt, kind)
+    return position, question_at(attempt, position)

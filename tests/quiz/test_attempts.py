@@ -8,8 +8,7 @@ from quiz.models import Answer, Attempt, AttemptClosedError, Quiz
 
 from .conftest import (
     answer_right,
-    position_of_kind,
-    question_at,
+    kind_at,
     right_answer,
     start,
     wrong_answer,
@@ -77,8 +76,7 @@ def test_start_resumes_the_open_attempt_and_starts_afresh_after_submit(small_ban
 def test_an_answer_is_scored_and_stored_when_given(small_bank, learner):
     small_bank(8)
     attempt = start(learner)
-    position = position_of_kind(attempt, "multiple")
-    question = question_at(attempt, position)
+    _position, question = kind_at(attempt, "multiple")
     right = [c.pk for c in question.choices.all() if c.is_correct]
     answer, created = attempt.record_answer(question, choice_ids=right[:1])
     assert created
@@ -86,11 +84,8 @@ def test_an_answer_is_scored_and_stored_when_given(small_bank, learner):
     assert set(answer.choices.values_list("pk", flat=True)) == {right[0]}
 
 
-def test_a_second_answer_to_the_same_question_changes_nothing(small_bank, learner):
-    small_bank(4)
-    attempt = start(learner)
-    position = position_of_kind(attempt, "single")
-    question = question_at(attempt, position)
+def test_a_second_answer_to_the_same_question_changes_nothing(attempt):
+    _position, question = kind_at(attempt, "single")
     first, _ = attempt.record_answer(question, choice_ids=wrong_answer(question)["choice"])
     second, created = attempt.record_answer(question, choice_ids=right_answer(question)["choice"])
     assert not created
@@ -98,9 +93,7 @@ def test_a_second_answer_to_the_same_question_changes_nothing(small_bank, learne
     assert Answer.objects.get().score == 0
 
 
-def test_submit_fixes_the_score_once_and_a_second_submit_changes_nothing(small_bank, learner):
-    small_bank(4)
-    attempt = start(learner)
+def test_submit_fixes_the_score_once_and_a_second_submit_changes_nothing(attempt):
     answer_right(attempt, 1)
     answer_right(attempt, 2)
     assert attempt.submit() is True
@@ -111,9 +104,7 @@ def test_submit_fixes_the_score_once_and_a_second_submit_changes_nothing(small_b
     assert (attempt.score, attempt.submitted_at) == (50, submitted_at)
 
 
-def test_a_submitted_attempt_takes_no_more_answers(small_bank, learner):
-    small_bank(4)
-    attempt = start(learner)
+def test_a_submitted_attempt_takes_no_more_answers(attempt):
     attempt.submit()
     stale = Attempt.objects.get(pk=attempt.pk)
     stale.status = Attempt.Status.IN_PROGRESS  # as a request that loaded it before submit
@@ -122,9 +113,7 @@ def test_a_submitted_attempt_takes_no_more_answers(small_bank, learner):
     assert not Answer.objects.exists()
 
 
-def test_the_database_refuses_a_second_answer_or_a_second_open_attempt(small_bank, learner):
-    small_bank(4)
-    attempt = start(learner)
+def test_the_database_refuses_a_second_answer_or_a_second_open_attempt(attempt, learner):
     answer, _ = answer_right(attempt, 1)
     with pytest.raises(IntegrityError), transaction.atomic():
         Answer.objects.create(attempt=attempt, question=answer.question, score=1)

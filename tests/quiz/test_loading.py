@@ -164,20 +164,21 @@ def test_every_wrong_choice_needs_feedback(bank_copy):
         load("--questions-dir", str(bank_copy))
 
 
-def test_a_classify_question_may_not_ask_about_a_shared_layer(bank_copy):
-    # Lambda's operating system is shared: AWS patches it, you choose the runtime.
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        # Lambda's operating system is shared: AWS patches it, you choose the runtime.
+        ("operating-system", "layer 'operating-system' is shared"),
+        ("roof", "unknown layer 'roof'"),
+    ],
+)
+def test_a_classify_question_asks_only_about_known_layers_with_one_owner(
+    bank_copy, layer, message
+):
     path = bank_copy / "the-line-moves.yaml"
     line = line_of(path, "layers: [physical, network, hypervisor, application, data")
-    replace_in(path, "hypervisor, application, data", "hypervisor, operating-system, data")
-    with pytest.raises(CommandError, match=rf"{path}:{line}: layer 'operating-system' is shared"):
-        load("--questions-dir", str(bank_copy))
-
-
-def test_a_classify_layer_must_exist(bank_copy):
-    path = bank_copy / "the-line-moves.yaml"
-    line = line_of(path, "layers: [physical, network, hypervisor, application, data")
-    replace_in(path, "hypervisor, application, data", "hypervisor, roof, data")
-    with pytest.raises(CommandError, match=rf"{path}:{line}: unknown layer 'roof'"):
+    replace_in(path, "hypervisor, application, data", f"hypervisor, {layer}, data")
+    with pytest.raises(CommandError, match=rf"{path}:{line}: {message}"):
         load("--questions-dir", str(bank_copy))
 
 
@@ -239,16 +240,22 @@ def test_a_removed_question_is_retired_and_its_attempts_stay_reviewable(
     assert Attempt.objects.filter(pk=attempt.pk).exists()
 
 
-def test_an_edited_question_keeps_its_row_and_its_unchanged_choices(bank_copy):
+def test_an_edited_question_keeps_its_row_and_a_reworded_choice_keeps_its_row(bank_copy):
     load("--questions-dir", str(bank_copy))
     question = Question.objects.get(slug="ec2-os-patching-owner")
-    choices = {choice.text: choice.pk for choice in question.choices.all()}
-    replace_in(bank_copy / "patching.yaml", "What can AWS do about it", "What may AWS do about it")
+    choices = list(question.choices.values_list("pk", "text"))
+    path = bank_copy / "patching.yaml"
+    replace_in(path, "What can AWS do about it", "What may AWS do about it")
+    replace_in(path, f"text: {choices[1][1]}", "text: A reworded choice.")
     output = load("--questions-dir", str(bank_copy))
-    assert "1 updated" in output.splitlines()[1]
+    assert "0 created, 2 updated" in output.splitlines()[1]
     question.refresh_from_db()
     assert "What may AWS do" in question.prompt
-    assert {choice.text: choice.pk for choice in question.choices.all()} == choices
+    assert list(question.choices.values_list("pk", "text")) == [
+        choices[0],
+        (choices[1][0], "A reworded choice."),
+        *choices[2:],
+    ]
 
 
 def test_the_classify_key_follows_the_services_responsibilities(learner):
