@@ -156,18 +156,22 @@ def export_rows(cohort: Cohort, on: datetime.date):
         _("Status"),
         _("Due date"),
     ]
-    memberships = cohort.memberships.select_related("user").order_by("user__name", "user__email")
-    for chunk in _chunks(memberships.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
-        progress = progress_for([membership.user_id for membership in chunk])
-        for row in member_rows(cohort, chunk, progress, totals, on):
+    labels = {status: str(status.label) for status in Status}
+    members = cohort.memberships.order_by("user__name", "user__email").values_list(
+        "user_id", "user__name", "user__email"
+    )
+    for chunk in _chunks(members.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
+        progress = progress_for([user_id for user_id, _name, _email in chunk])
+        for user_id, name, email in chunk:
+            figures = progress.get(user_id, Progress())
             yield [
-                row.user.name,
-                row.user.email,
-                row.progress.lessons_done,
+                name,
+                email,
+                figures.lessons_done,
                 totals.lessons,
-                row.progress.quizzes_done,
+                figures.quizzes_done,
                 totals.practice_quizzes,
-                "" if row.progress.best_score is None else row.progress.best_score,
-                row.status.label,
+                "" if figures.best_score is None else figures.best_score,
+                labels[cohort.status_of(figures, totals, on)],
                 cohort.due_date.isoformat(),
             ]
