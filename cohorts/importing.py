@@ -252,18 +252,17 @@ class ImportResult:
 
     def summary(self) -> str:
         parts = [
-            ngettext(
-                "%(count)s new account, sent a set-password link",
-                "%(count)s new accounts, each sent a set-password link",
-                self.created,
-            )
+            ngettext("%(count)s new account", "%(count)s new accounts", self.created)
             % {"count": self.created},
             ngettext("%(count)s membership added", "%(count)s memberships added", self.added)
             % {"count": self.added},
             ngettext("%(count)s already a member", "%(count)s already members", self.already)
             % {"count": self.already},
         ]
-        return _("Import complete: %(parts)s.") % {"parts": "; ".join(parts)}
+        text = _("Import complete: %(parts)s.") % {"parts": ", ".join(parts)}
+        if self.created:
+            text += " " + _("Each new account was emailed a link to set its password.")
+        return text
 
 
 def apply(rows: list[ImportRow], *, invited_by, base_url: str) -> ImportResult:

@@ -52,7 +52,9 @@ def test_a_manager_onboards_a_group_and_sees_who_finished(course, manager, new_p
     watcher.check()
 
     upload(page, b"email,name\nana@example.com,Ana Ruiz\nli@example.com,Li Wei\n")
-    expect(page.get_by_role("status")).to_contain_text("Import complete: 2 new accounts")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Import complete: 2 new accounts, 2 memberships added"
+    )
     expect(page.get_by_role("heading", name="March joiners", level=1)).to_be_visible()
     expect(row(page, "Ana Ruiz")).to_contain_text("Not started")
     expect(row(page, "Li Wei")).to_contain_text("0 of 7")

@@ -103,3 +103,11 @@ def test_the_header_offers_cohorts_to_managers_and_staff_only(client, learner, m
     for person in (manager, staff):
         client.force_login(person)
         assert link in client.get("/").text
+
+
+def test_staff_have_cohorts_and_a_read_only_reminder_log_in_the_admin(client, staff, cohort):
+    client.force_login(staff)
+    assert "Spring joiners" in client.get("/admin/cohorts/cohort/").text
+    assert client.get(f"/admin/cohorts/cohort/{cohort.pk}/change/").status_code == 200
+    assert client.get("/admin/cohorts/reminderlog/").status_code == 200
+    assert client.get("/admin/cohorts/reminderlog/add/").status_code == 403
