@@ -2,6 +2,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from lessons.models import Lesson
@@ -10,6 +11,12 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_PASSWORD = "onboarding passphrase 2030"
+
+
+@pytest.fixture(autouse=True)
+def manager_group(transactional_db):
+    """A migration makes the group; an earlier transactional test's flush removes it."""
+    Group.objects.get_or_create(name="Manager")
 
 
 def log_in(page, email, password=PASSWORD):
