@@ -1,4 +1,4 @@
-"""Questions, practice quizzes, and the attempts that record a learner's answers.
+"""Questions, quizzes, the attempts that record a learner's answers, and certificates.
 
 Rules that must hold even when two requests race (a double click, two tabs, two devices)
 are kept by the database, not only by this code:
@@ -28,7 +28,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from lessons import markdown
-from lessons.models import Layer, Lesson, Owner, Responsibility, Service, Step
+from lessons.models import Course, Layer, Lesson, Owner, Responsibility, Service, Step
 
 from . import scoring
 
@@ -302,6 +302,7 @@ class Quiz(models.Model):
 
     class Mode(models.TextChoices):
         PRACTICE = "practice", _("Practice")
+        EXAM = "exam", _("Exam")
 
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=200)
@@ -449,12 +450,28 @@ class Attempt(models.Model):
     score = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("Whole percent, set on submit.")
     )
+    deadline = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("Exams: set at the start; no answer is taken after it."),
+    )
+    passed = models.BooleanField(
+        null=True, blank=True, help_text=_("Exams: whether the score reached the pass mark.")
+    )
 
     objects = AttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["user", "quiz", "-started_at"])]
+        indexes = [
+            models.Index(fields=["user", "quiz", "-started_at"]),
+            # close_expired_attempts looks for open exam attempts past their deadline.
+            models.Index(
+                fields=["deadline"],
+                condition=Q(status="in_progress", deadline__isnull=False),
+                name="open_attempt_deadline",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "quiz"],
@@ -467,6 +484,10 @@ class Attempt(models.Model):
                 name="submitted_attempt_has_time_and_score",
             ),
             models.CheckConstraint(condition=Q(score__lte=100), name="score_is_a_percent"),
+            models.CheckConstraint(
+                condition=Q(status="submitted") | Q(passed__isnull=True),
+                name="open_attempt_has_no_verdict",
+            ),
         ]
 
     def __str__(self):
@@ -683,3 +704,149 @@ class ReviewItem:
             }
             for slug, owner in self.classify_key.items()
         ]
+
+
+class ExamSettings(models.Model):
+    """The rules of an exam. Loaded from quiz/content/exams/<slug>.yaml; editable in admin.
+
+    The quiz holds the pool (its questions) and how many each attempt draws
+    (question_count); these are the rest.
+    """
+
+    quiz = models.OneToOneField(Quiz, on_delete=models.CASCADE, related_name="exam")
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The course named on the certificates."),
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        help_text=_("Counted on the server from the start of each attempt.")
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        help_text=_("Whole percent, 1 to 100: a score at least this high passes.")
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        help_text=_("Attempts allowed within one validity period; a pass starts the count afresh.")
+    )
+    cooldown_hours = models.PositiveSmallIntegerField(
+        help_text=_("Hours to wait after an attempt before the next one; 0 for none.")
+    )
+    validity_days = models.PositiveSmallIntegerField(
+        help_text=_("How long a certificate stays valid after it is issued.")
+    )
+    renewal_window_days = models.PositiveSmallIntegerField(
+        help_text=_("Renewal is offered this many days before a certificate expires.")
+    )
+
+    class Meta:
+        verbose_name = _("exam settings")
+        verbose_name_plural = _("exam settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=1, pass_mark__lte=100), name="pass_mark_is_1_to_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(time_limit_minutes__gte=1, max_attempts__gte=1, validity_days__gte=1),
+                name="exam_limits_are_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(renewal_window_days__lt=models.F("validity_days")),
+                name="renewal_opens_before_expiry",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.quiz)
+
+
+# No 0/O, 1/I/L: a code read off paper or over the phone has one spelling.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_GROUPS = 3
+CODE_GROUP_LENGTH = 4
+
+
+def new_certificate_code() -> str:
+    """12 random characters from 31 (about 59 bits) as XXXX-XXXX-XXXX: not guessable."""
+    return "-".join(
+        "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUP_LENGTH))
+        for _ in range(CODE_GROUPS)
+    )
+
+
+class CertificateQuerySet(models.QuerySet):
+    def latest_by_user(self, user_ids) -> dict[int, "Certificate"]:
+        """Each user's newest certificate (any status), in one query.
+
+        `user_ids` may be a list or a queryset of ids; users without one are absent. A
+        certificate means its exam was passed: each passing attempt issues exactly one.
+        """
+        newest = (
+            Certificate.objects.filter(user=OuterRef("user"))
+            .order_by("-issued_at", "-pk")
+            .values("pk")[:1]
+        )
+        rows = self.filter(user_id__in=user_ids, pk=Subquery(newest))
+        return {certificate.user_id: certificate for certificate in rows}
+
+
+class Certificate(models.Model):
+    """Proof of a passed exam, verifiable by anyone who has its code.
+
+    Name and course are copied when it is issued: a certificate says what was true on
+    that day, even if the account or the course is renamed later.
+    """
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    code = models.CharField(max_length=14, unique=True, editable=False)
+    attempt = models.OneToOneField(
+        Attempt, on_delete=models.CASCADE, related_name="certificate", editable=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="certificates")
+    name = models.CharField(max_length=150, help_text=_("The learner's name when issued."))
+    course_title = models.CharField(max_length=200, help_text=_("The course when issued."))
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["user", "-issued_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("issued_at")),
+                name="certificate_expires_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoke_reason="")
+                | (Q(revoked_at__isnull=False) & ~Q(revoke_reason="")),
+                name="revoked_certificate_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} ({self.name})"
+
+    def status_at(self, now) -> "Certificate.Status":
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if now >= self.expires_at:
+            return self.Status.EXPIRED
+        return self.Status.VALID
