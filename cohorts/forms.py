@@ -37,6 +37,12 @@ class CohortForm(forms.ModelForm):
 
 
 class ImportForm(forms.Form):
+    cohort = forms.ModelChoiceField(
+        label=_("Cohort for rows that name none"),
+        queryset=Cohort.objects.none(),
+        required=False,
+        empty_label=_("None: every row names its cohort"),
+    )
     file = forms.FileField(
         label=_("CSV file"),
         error_messages={
@@ -44,12 +50,6 @@ class ImportForm(forms.Form):
             "empty": _("The file is empty."),
         },
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-    cohort = forms.ModelChoiceField(
-        label=_("Cohort for rows that name none"),
-        queryset=Cohort.objects.none(),
-        required=False,
-        empty_label=_("None: every row names its cohort"),
     )
 
     def __init__(self, *args, cohorts, **kwargs):

@@ -28,10 +28,10 @@ def upload(client, page_cohort, data: bytes, **extra):
 
 
 def problems(response) -> list[str]:
+    """The error summary's items, without the "CSV file: " that starts the file's."""
     summary = re.search(r'class="error-summary".*?</ul>', response.text, re.DOTALL).group(0)
-    return [
-        re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", summary)
-    ]
+    items = re.findall(r"<li>(.*?)</li>", summary)
+    return [re.sub(r"<[^>]+>", "", item).strip().removeprefix("CSV file: ") for item in items]
 
 
 def parse(data: bytes, cohort):
@@ -126,7 +126,7 @@ def test_a_file_with_any_bad_row_imports_nothing_and_lists_every_problem(
         "line 8: it has 1 cells, not 2",
         "line 9: the name holds a control character",
     ]
-    assert "This file has 7 problems, listed above." in response.text
+    assert "This file has 7 problems, listed above. Nothing was imported." in response.text
     assert User.objects.filter(email__endswith="@example.com").count() == 1  # the manager
     assert Membership.objects.count() == 0
     assert mailoutbox == []
@@ -214,7 +214,8 @@ def test_no_upload_an_empty_upload_and_a_huge_upload_import_nothing(manager_clie
     missing = manager_client.post(f"/cohorts/{cohort.slug}/import/", {"cohort": cohort.pk})
     assert problems(missing) == ["Choose a CSV file to upload."]
     assert problems(upload(manager_client, cohort, b"", cohort="nonsense")) == [
-        "Select a valid choice. That choice is not one of the available choices.",
+        "Cohort for rows that name none: Select a valid choice. "
+        "That choice is not one of the available choices.",
         "The file is empty.",
     ]
     assert problems(upload(manager_client, cohort, b"")) == ["The file is empty."]
