@@ -9,7 +9,13 @@ from .status import Status
 class CohortForm(forms.ModelForm):
     class Meta:
         model = Cohort
-        fields = ["name", "due_date", "requires_course", "requires_practice_quizzes"]
+        fields = [
+            "name",
+            "due_date",
+            "requires_course",
+            "requires_practice_quizzes",
+            "requires_exam",
+        ]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {
             "name": _("For example, “Sales joiners, March”. Each of your cohorts needs its own."),
@@ -17,6 +23,9 @@ class CohortForm(forms.ModelForm):
             "requires_course": _("Members must complete every lesson."),
             "requires_practice_quizzes": _(
                 "Members must submit each practice quiz at least once; any score counts."
+            ),
+            "requires_exam": _(
+                "Members must pass the exam and hold its certificate: not expired, not revoked."
             ),
         }
 

@@ -47,6 +47,7 @@ class Cohort(models.Model):
     requires_practice_quizzes = models.BooleanField(
         _("every practice quiz, taken at least once"), default=False
     )
+    requires_exam = models.BooleanField(_("the exam, with a valid certificate"), default=False)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="cohorts", blank=True
     )
@@ -59,7 +60,9 @@ class Cohort(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["owner", "name"], name="cohort_name_unique_per_owner"),
             models.CheckConstraint(
-                condition=Q(requires_course=True) | Q(requires_practice_quizzes=True),
+                condition=Q(requires_course=True)
+                | Q(requires_practice_quizzes=True)
+                | Q(requires_exam=True),
                 name="cohort_requires_something",
                 violation_error_message=_("Choose at least one thing members must finish."),
             ),
@@ -89,8 +92,20 @@ class Cohort(models.Model):
     @property
     def requirements(self) -> Requirements:
         return Requirements(
-            course=self.requires_course, practice_quizzes=self.requires_practice_quizzes
+            course=self.requires_course,
+            practice_quizzes=self.requires_practice_quizzes,
+            exam=self.requires_exam,
         )
+
+    @property
+    def requirement_labels(self) -> list[str]:
+        """What members must finish, in words: ["every lesson", ...]."""
+        wanted = [
+            (self.requires_course, _("every lesson")),
+            (self.requires_practice_quizzes, _("each practice quiz at least once")),
+            (self.requires_exam, _("the exam, with a valid certificate")),
+        ]
+        return [str(label) for required, label in wanted if required]
 
     def status_of(self, progress: Progress, totals: Totals, on) -> Status:
         """A member's status in this cohort on the date `on` (see status.py)."""

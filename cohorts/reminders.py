@@ -54,7 +54,7 @@ class Reminder:
 
 def due_reminders(on: datetime.date, days: int) -> list[Reminder]:
     """Active members, not done, whose cohort is due within `days` days of `on` or is
-    overdue, soonest first. Five queries, whatever the number of members."""
+    overdue, soonest first. Six queries, whatever the number of members."""
     memberships = list(
         Membership.objects.filter(
             cohort__due_date__lte=on + datetime.timedelta(days=days), user__is_active=True

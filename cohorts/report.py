@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lessons.models import Lesson, LessonProgress
-from quiz.models import Attempt, Quiz
+from quiz.models import Attempt, Certificate, Quiz
 
 from .models import Cohort, Membership
 from .status import URGENCY, Progress, Status, Totals
@@ -29,17 +29,23 @@ def current_totals() -> Totals:
 
 
 def progress_for(user_ids) -> dict[int, Progress]:
-    """Each user's progress, in two queries for any number of users.
+    """Each user's progress, in three queries for any number of users.
 
     `user_ids` may be a list or a queryset of ids; users with nothing done are absent.
     """
     lessons = LessonProgress.objects.counts_for(user_ids)
     practice = Attempt.objects.practice_summaries(user_ids)
+    certificates = Certificate.objects.latest_by_user(user_ids)
+    now = timezone.now()
     progress = {}
-    for user_id in lessons.keys() | practice.keys():
+    for user_id in lessons.keys() | practice.keys() | certificates.keys():
         started, completed = lessons.get(user_id, (0, 0))
         attempts, quizzes_done, best_score = practice.get(user_id, (0, 0, None))
-        progress[user_id] = Progress(started, completed, attempts, quizzes_done, best_score)
+        certificate = certificates.get(user_id)
+        certificate_status = certificate.status_at(now).value if certificate else ""
+        progress[user_id] = Progress(
+            started, completed, attempts, quizzes_done, best_score, certificate, certificate_status
+        )
     return progress
 
 
@@ -94,7 +100,7 @@ class Report:
 
 
 def cohort_report(cohort: Cohort, on: datetime.date) -> Report:
-    """Every member of `cohort` with their progress and status: five queries in all."""
+    """Every member of `cohort` with their progress and status: six queries in all."""
     memberships = list(cohort.memberships.select_related("user"))
     progress = progress_for(cohort.memberships.values("user_id"))
     totals = current_totals()
@@ -108,7 +114,7 @@ class Assignment:
 
 
 def assignments_for(user, on: datetime.date) -> list[Assignment]:
-    """The learner's cohorts, soonest due first: one query, five if there are any."""
+    """The learner's cohorts, soonest due first: one query, six if there are any."""
     memberships = list(
         Membership.objects.filter(user=user)
         .select_related("cohort")
@@ -127,6 +133,17 @@ def assignments_for(user, on: datetime.date) -> list[Assignment]:
 EXPORT_CHUNK = 500
 
 
+def certificate_cells(progress: Progress) -> list[str]:
+    """Exam passed (yes or no), certificate code, expiry date and status."""
+    passed = _("yes") if progress.exam_passed else _("no")
+    certificate = progress.certificate
+    if certificate is None:
+        return [passed, "", "", ""]
+    expires = timezone.localdate(certificate.expires_at).isoformat()
+    status = Certificate.Status(progress.certificate_status).label
+    return [passed, certificate.code, expires, str(status)]
+
+
 def _chunks(iterable, size: int):
     chunk = []
     for item in iterable:
@@ -141,7 +158,7 @@ def _chunks(iterable, size: int):
 def export_rows(cohort: Cohort, on: datetime.date):
     """The cohort's report as rows for a spreadsheet, the header first.
 
-    Members are read `EXPORT_CHUNK` at a time, and each chunk's progress in two
+    Members are read `EXPORT_CHUNK` at a time, and each chunk's progress in three
     queries, so memory stays the same for ten members or ten thousand.
     """
     totals = current_totals()
@@ -153,6 +170,10 @@ def export_rows(cohort: Cohort, on: datetime.date):
         _("Practice quizzes taken"),
         _("Practice quizzes available"),
         _("Best practice score (%)"),
+        _("Exam passed"),
+        _("Certificate code"),
+        _("Certificate expires"),
+        _("Certificate status"),
         _("Status"),
         _("Due date"),
     ]
@@ -172,6 +193,7 @@ def export_rows(cohort: Cohort, on: datetime.date):
                 figures.quizzes_done,
                 totals.practice_quizzes,
                 "" if figures.best_score is None else figures.best_score,
+                *certificate_cells(figures),
                 labels[cohort.status_of(figures, totals, on)],
                 cohort.due_date.isoformat(),
             ]

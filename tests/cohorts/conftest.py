@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cohorts.models import Cohort, Membership
 from lessons.models import Lesson, LessonProgress
-from quiz.models import Attempt, Quiz
+from quiz.models import Attempt, Certificate, Quiz, new_certificate_code
 from tests.conftest import make_user
 
 DUE = datetime.date(2030, 6, 15)
@@ -73,4 +73,33 @@ def submit_practice(user, quiz: Quiz, score: int):
         status=Attempt.Status.SUBMITTED,
         submitted_at=timezone.now(),
         score=score,
+    )
+
+
+def certify(user, *, issued_days_ago=0, valid_days=365, revoked=False):
+    """Pass the exam and hold its certificate, as the exam flow records them."""
+    exam, _created = Quiz.objects.get_or_create(
+        slug="exam", defaults={"title": "Exam", "mode": Quiz.Mode.EXAM}
+    )
+    issued_at = timezone.now() - datetime.timedelta(days=issued_days_ago)
+    attempt = Attempt.objects.create(
+        user=user,
+        quiz=exam,
+        layout=[],
+        status=Attempt.Status.SUBMITTED,
+        submitted_at=issued_at,
+        score=90,
+        passed=True,
+    )
+    return Certificate.objects.create(
+        code=new_certificate_code(),
+        attempt=attempt,
+        user=user,
+        quiz=exam,
+        name=user.name,
+        course_title="Who secures what on AWS",
+        issued_at=issued_at,
+        expires_at=issued_at + datetime.timedelta(days=valid_days),
+        revoked_at=issued_at if revoked else None,
+        revoke_reason="Issued in error" if revoked else "",
     )

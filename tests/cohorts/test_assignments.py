@@ -31,7 +31,7 @@ def test_the_dashboard_lists_each_assignment_with_its_due_date_and_status(
     assert "Your assignments" in section
     assert section.index("Induction") < section.index("Security basics")  # soonest first
     assert "Overdue" in section
-    assert "every lesson, and each practice quiz at least once" in section
+    assert "every lesson; each practice quiz at least once" in section
     complete_lessons(learner)
     section = learner_client.get("/").text.split('<section class="assignments"')[1]
     assert '"status-tag status-tag--done">Done<' in section  # Induction: lessons only

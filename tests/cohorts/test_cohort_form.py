@@ -60,20 +60,12 @@ def test_changing_a_cohort_keeps_its_address(manager_client, cohort):
     url = f"/cohorts/{cohort.slug}/edit/"
     page = manager_client.get(url).text
     assert 'value="2030-06-15"' in page
-    changed = {
-        "name": "Spring starters",
-        "due_date": "2030-07-01",
-        "requires_course": "on",
-        "requires_practice_quizzes": "on",
-    }
+    changed = {"name": "Spring starters", "due_date": "2030-07-01", "requires_exam": "on"}
     response = manager_client.post(url, changed)
     assert response.url == "/cohorts/spring-joiners/"
     cohort.refresh_from_db()
-    assert (cohort.name, str(cohort.due_date), cohort.requires_practice_quizzes) == (
-        "Spring starters",
-        "2030-07-01",
-        True,
-    )
+    assert (cohort.name, str(cohort.due_date)) == ("Spring starters", "2030-07-01")
+    assert cohort.requirements == Requirements(course=False, practice_quizzes=False, exam=True)
 
 
 def test_the_list_shows_owners_to_staff_only(manager_client, cohort, staff, client):

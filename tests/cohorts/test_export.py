@@ -4,11 +4,12 @@ import csv
 import io
 
 import pytest
+from django.utils import timezone
 
 from cohorts import report
 from cohorts.spreadsheet import safe_cell
 from quiz.models import Quiz
-from tests.cohorts.conftest import add_members, complete_lessons, submit_practice
+from tests.cohorts.conftest import add_members, certify, complete_lessons, submit_practice
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,8 @@ def download(client, cohort):
 def test_the_report_has_a_row_per_member_with_their_figures(course, manager_client, cohort):
     ann, ben = add_members(cohort, 2)
     complete_lessons(ann)
+    certificate = certify(ann)
+    expires = timezone.localdate(certificate.expires_at).isoformat()
     complete_lessons(ben, 3)
     submit_practice(ben, Quiz.objects.practice().first(), 75)
     response, text = download(manager_client, cohort)
@@ -41,10 +44,28 @@ def test_the_report_has_a_row_per_member_with_their_figures(course, manager_clie
             "Practice quizzes taken",
             "Practice quizzes available",
             "Best practice score (%)",
+            "Exam passed",
+            "Certificate code",
+            "Certificate expires",
+            "Certificate status",
             "Status",
             "Due date",
         ],
-        ["Member 0000", "member0@example.com", "7", "7", "0", quizzes, "", "Done", "2030-06-15"],
+        [
+            "Member 0000",
+            "member0@example.com",
+            "7",
+            "7",
+            "0",
+            quizzes,
+            "",
+            "yes",
+            certificate.code,
+            expires,
+            "Valid",
+            "Done",
+            "2030-06-15",
+        ],
         [
             "Member 0001",
             "member1@example.com",
@@ -53,6 +74,10 @@ def test_the_report_has_a_row_per_member_with_their_figures(course, manager_clie
             "1",
             quizzes,
             "75",
+            "no",
+            "",
+            "",
+            "",
             "In progress",
             "2030-06-15",
         ],
@@ -85,14 +110,23 @@ def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
 
 
-def test_members_are_read_in_chunks_with_two_queries_each(
+def test_members_are_read_in_chunks_with_three_queries_each(
     course, manager_client, cohort, monkeypatch, django_assert_num_queries
 ):
     monkeypatch.setattr(report, "EXPORT_CHUNK", 2)
     add_members(cohort, 5)
     response = manager_client.get(f"/cohorts/{cohort.slug}/report.csv")
     # Nothing is read until the response is sent: then 2 totals, the members, and
-    # 2 queries for each of the 3 chunks.
-    with django_assert_num_queries(9):
+    # 3 queries for each of the 3 chunks.
+    with django_assert_num_queries(12):
         lines = list(response.streaming_content)
     assert len(lines) == 1 + 1 + 5  # the byte order mark, the header, the members
+
+
+def test_revoked_and_expired_certificates_say_so(course, manager_client, cohort):
+    expired, revoked = add_members(cohort, 2)
+    certify(expired, issued_days_ago=400)
+    certify(revoked, revoked=True)
+    _response, text = download(manager_client, cohort)
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert [(row[7], row[10]) for row in rows[1:]] == [("yes", "Expired"), ("no", "Revoked")]

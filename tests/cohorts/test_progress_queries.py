@@ -3,8 +3,8 @@
 import pytest
 
 from lessons.models import LessonProgress
-from quiz.models import Attempt, Quiz
-from tests.cohorts.conftest import complete_lessons, open_lesson, submit_practice
+from quiz.models import Attempt, Certificate, Quiz
+from tests.cohorts.conftest import certify, complete_lessons, open_lesson, submit_practice
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +46,13 @@ def test_practice_quizzes_are_the_available_ones(course):
     assert total > 1
     Quiz.objects.filter(pk=Quiz.objects.practice().first().pk).update(retired=True)
     assert Quiz.objects.practice().count() == total - 1
+
+
+def test_each_users_newest_certificate_in_one_query(
+    course, learner, other_learner, django_assert_num_queries
+):
+    certify(learner, issued_days_ago=400)
+    newest = certify(learner)
+    with django_assert_num_queries(1):
+        certificates = Certificate.objects.latest_by_user([learner.pk, other_learner.pk])
+    assert certificates == {learner.pk: newest}

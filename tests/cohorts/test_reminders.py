@@ -137,8 +137,8 @@ def test_days_must_not_be_negative(db):
         run("--days", "-1")
 
 
-def test_finding_who_to_remind_costs_five_queries(due_soon, later, django_assert_num_queries):
+def test_finding_who_to_remind_costs_six_queries(due_soon, later, django_assert_num_queries):
     add_members(later, 50, prefix="later")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         reminders = due_reminders(timezone.localdate(), 60)
     assert len(reminders) == 2 + 50

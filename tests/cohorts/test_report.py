@@ -7,7 +7,13 @@ from django.utils import timezone
 
 from cohorts.models import Cohort, Membership
 from quiz.models import Quiz
-from tests.cohorts.conftest import add_members, complete_lessons, open_lesson, submit_practice
+from tests.cohorts.conftest import (
+    add_members,
+    certify,
+    complete_lessons,
+    open_lesson,
+    submit_practice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -147,8 +153,9 @@ def test_page_cost_is_the_same_for_5_or_500_members(
     for user in users[::2]:
         open_lesson(user)
     submit_practice(users[1], Quiz.objects.practice().first(), 50)
-    # session, user, roles, cohort, members, lessons, practice, 2 totals
-    with django_assert_num_queries(9):
+    certify(users[2])
+    # session, user, roles, cohort, members, lessons, practice, certificates, 2 totals
+    with django_assert_num_queries(10):
         response = manager_client.get(cohort.get_absolute_url(), {"sort": "status"})
     assert response.text.count('<th scope="row">') == members
 
@@ -168,3 +175,36 @@ def test_removing_a_member_keeps_their_account_and_progress(course, manager_clie
     assert cohort.memberships.count() == 0
     assert member.lesson_progress.count() == 2
     assert manager_client.post(url).status_code == 404
+
+
+def row_of(html: str, name: str) -> str:
+    return re.search(rf'<th scope="row">{name}<.*?</tr>', html, re.DOTALL).group(0)
+
+
+def test_exam_and_certificate_columns(course, manager_client, cohort):
+    valid, expired, revoked, _none = add_members(cohort, 4)
+    code = certify(valid).code
+    certify(expired, issued_days_ago=400)
+    certify(revoked, revoked=True)
+    html = manager_client.get(cohort.get_absolute_url()).text
+    assert "<td>Passed</td>" in row_of(html, "Member 0000")
+    assert code in row_of(html, "Member 0000")
+    assert "Expires " in row_of(html, "Member 0000")
+    assert "<td>Passed</td>" in row_of(html, "Member 0001")
+    assert "Expired " in row_of(html, "Member 0001")
+    assert "<td>Not passed</td>" in row_of(html, "Member 0002")
+    assert "Revoked" in row_of(html, "Member 0002")
+    assert "<td>Not passed</td>" in row_of(html, "Member 0003")
+
+
+def test_an_exam_requirement_needs_a_valid_certificate(course, manager_client, cohort):
+    cohort.requires_course = False
+    cohort.requires_exam = True
+    cohort.save()
+    valid, expired = add_members(cohort, 2)
+    certify(valid)
+    certify(expired, issued_days_ago=400)
+    html = manager_client.get(cohort.get_absolute_url()).text
+    assert "the exam, with a valid certificate" in html
+    assert status_of(html, "Member 0000") == "Done"
+    assert status_of(html, "Member 0001") == "In progress"

@@ -12,6 +12,7 @@ TOTALS = Totals(lessons=7, practice_quizzes=8)
 COURSE = Requirements(course=True, practice_quizzes=False)
 QUIZZES = Requirements(course=False, practice_quizzes=True)
 BOTH = Requirements(course=True, practice_quizzes=True)
+EXAM = Requirements(course=False, practice_quizzes=False, exam=True)
 
 NOTHING = Progress()
 OPENED = Progress(lessons_started=1)
@@ -20,6 +21,9 @@ ALL_LESSONS = Progress(lessons_started=7, lessons_done=7)
 ALMOST = Progress(lessons_started=7, lessons_done=6)
 ALL_QUIZZES = Progress(attempts=9, quizzes_done=8, best_score=40)
 EVERYTHING = Progress(lessons_started=7, lessons_done=7, attempts=8, quizzes_done=8)
+CERTIFIED = Progress(certificate=object(), certificate_status="valid")
+EXPIRED = Progress(certificate=object(), certificate_status="expired")
+REVOKED = Progress(certificate=object(), certificate_status="revoked")
 
 
 @pytest.mark.parametrize(
@@ -57,6 +61,11 @@ def test_a_quiz_attempt_counts_as_started_even_when_only_the_course_is_required(
         (BOTH, ALL_LESSONS, False),
         (BOTH, ALL_QUIZZES, False),
         (BOTH, EVERYTHING, True),
+        (EXAM, CERTIFIED, True),
+        (EXAM, EXPIRED, False),
+        (EXAM, REVOKED, False),
+        (EXAM, EVERYTHING, False),
+        (COURSE, CERTIFIED, False),
     ],
 )
 def test_done_means_every_requirement_met(requirements, progress, done):
@@ -67,3 +76,18 @@ def test_done_after_the_due_date_stays_done_and_a_new_lesson_undoes_it():
     assert status_of(ALL_LESSONS, COURSE, TOTALS, DUE, DUE + 30 * DAY) == Status.DONE
     bigger_course = Totals(lessons=8, practice_quizzes=8)
     assert status_of(ALL_LESSONS, COURSE, bigger_course, DUE, DUE) == Status.IN_PROGRESS
+
+
+def test_an_exam_passed_counts_even_once_its_certificate_expires_but_not_once_revoked():
+    assert CERTIFIED.exam_passed
+    assert EXPIRED.exam_passed
+    assert not REVOKED.exam_passed
+    assert not NOTHING.exam_passed
+
+
+@pytest.mark.parametrize("progress", [CERTIFIED, EXPIRED, REVOKED])
+def test_a_certificate_counts_as_started(progress):
+    assert status_of(progress, COURSE, TOTALS, DUE, DUE) == Status.IN_PROGRESS
+    assert status_of(progress, EXAM, TOTALS, DUE, DUE + DAY) == (
+        Status.DONE if progress is CERTIFIED else Status.OVERDUE
+    )
