@@ -48,7 +48,7 @@ def test_people_who_do_not_manage_cannot_open_any_manager_page(client, urls, per
     client.force_login(request.getfixturevalue(persona))
     for path in PAGES + urls["get"]:
         assert client.get(path).status_code == 403, path
-    for path, data in urls["post"]:
+    for path, data in [*urls["post"], ("/cohorts/new/", {}), ("/cohorts/import/", {})]:
         assert client.post(path, data).status_code == 403, path
     assert "Your account does not have access" in client.get("/cohorts/").text
 
