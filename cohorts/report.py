@@ -60,16 +60,6 @@ class MemberRow:
         return self.membership.user
 
 
-def member_rows(
-    cohort: Cohort, memberships, progress: dict[int, Progress], totals: Totals, on: datetime.date
-) -> list[MemberRow]:
-    rows = []
-    for membership in memberships:
-        figures = progress.get(membership.user_id, Progress())
-        rows.append(MemberRow(membership, figures, cohort.status_of(figures, totals, on)))
-    return rows
-
-
 SORT_KEYS = {
     "name": lambda row: (row.user.name.casefold(), row.user.email),
     "lessons": lambda row: row.progress.lessons_done,
@@ -101,10 +91,14 @@ class Report:
 
 def cohort_report(cohort: Cohort, on: datetime.date) -> Report:
     """Every member of `cohort` with their progress and status: six queries in all."""
-    memberships = list(cohort.memberships.select_related("user"))
+    memberships = cohort.memberships.select_related("user")
     progress = progress_for(cohort.memberships.values("user_id"))
     totals = current_totals()
-    return Report(cohort, totals, member_rows(cohort, memberships, progress, totals, on))
+    rows = []
+    for membership in memberships:
+        figures = progress.get(membership.user_id, Progress())
+        rows.append(MemberRow(membership, figures, cohort.status_of(figures, totals, on)))
+    return Report(cohort, totals, rows)
 
 
 @dataclass
