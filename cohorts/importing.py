@@ -305,15 +305,7 @@ def apply(rows: list[ImportRow], *, invited_by, base_url: str) -> ImportResult:
     for row in rows:
         cohorts_of[row.email].append(row.cohort)
     messages = [
-        mail.message(
-            "welcome",
-            user,
-            {
-                "inviter": invited_by,
-                "cohorts": sorted(cohorts_of[user.email], key=lambda c: c.due_date),
-                "link": mail.set_password_url(user, base_url),
-            },
-        )
+        mail.welcome_message(user, cohorts_of[user.email], inviter=invited_by, base_url=base_url)
         for user in sorted(new_users, key=lambda user: user.email)
     ]
     result.unsent = [email.to[0] for email in mail.send_each(messages)]

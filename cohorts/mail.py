@@ -33,6 +33,16 @@ def message(template: str, user, context: dict) -> EmailMessage:
     return EmailMessage(" ".join(subject.split()), body, to=[user.email])
 
 
+def welcome_message(user, cohorts, *, inviter, base_url: str) -> EmailMessage:
+    """The email with a link to set a first password, naming the member's cohorts."""
+    context = {
+        "inviter": inviter,
+        "cohorts": sorted(cohorts, key=lambda cohort: cohort.due_date),
+        "link": set_password_url(user, base_url),
+    }
+    return message("welcome", user, context)
+
+
 def send_each(messages: list[EmailMessage]) -> list[EmailMessage]:
     """Send over one connection; return the messages that could not be sent.
 

@@ -18,4 +18,9 @@ urlpatterns = [
         views.remove_member,
         name="remove_member",
     ),
+    path(
+        "cohorts/<slug:slug>/members/<int:membership_id>/send-link",
+        views.send_link,
+        name="send_link",
+    ),
 ]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import importing, report
+from . import importing, mail, report
 from .forms import CohortForm, ImportForm, ReportQueryForm
 from .models import Cohort, can_manage_cohorts, get_cohort_for
 from .spreadsheet import csv_lines
@@ -124,8 +124,8 @@ def import_members(request: HttpRequest, slug: str | None = None) -> HttpRespons
                 messages.warning(
                     request,
                     _(
-                        "The set-password email could not be sent to %(emails)s. They can "
-                        "use “Forgotten your password?” once the mail server is back."
+                        "The set-password email could not be sent to %(emails)s. Once the "
+                        "mail server is back, use “Send a new link” beside each of them."
                     )
                     % {"emails": ", ".join(result.unsent)},
                 )
@@ -160,4 +160,31 @@ def remove_member(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
         _("%(name)s is no longer in this cohort. Their progress is kept.")
         % {"name": membership.user.name},
     )
+    return redirect(cohort)
+
+
+@require_POST
+@manager_required
+def send_link(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    """Email a member who has no password yet a new link to set one.
+
+    Django's "Forgotten your password?" ignores accounts without a password, and the
+    first link expires, so this is how an imported member gets another.
+    """
+    cohort = get_cohort_for(request.user, slug)
+    user = get_object_or_404(cohort.memberships.select_related("user"), pk=membership_id).user
+    if user.has_usable_password():
+        messages.info(request, _("%(name)s has already chosen a password.") % {"name": user.name})
+        return redirect(cohort)
+    email = mail.welcome_message(
+        user, [cohort], inviter=request.user, base_url=request.build_absolute_uri("/")
+    )
+    if mail.send_each([email]):
+        messages.warning(
+            request, _("The email to %(email)s could not be sent.") % {"email": user.email}
+        )
+    else:
+        messages.success(
+            request, _("A new set-password link was emailed to %(email)s.") % {"email": user.email}
+        )
     return redirect(cohort)

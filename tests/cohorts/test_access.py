@@ -31,6 +31,7 @@ def urls(cohort):
                     "file": SimpleUploadedFile("a.csv", b"email,name\nnew@example.com,New One\n"),
                 },
             ),
+            (f"/cohorts/{cohort.slug}/members/{membership.pk}/send-link", {}),
             (f"/cohorts/{cohort.slug}/members/{membership.pk}/remove", {}),
         ],
     }

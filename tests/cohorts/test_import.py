@@ -331,3 +331,27 @@ class BrokenBackend:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_a_member_without_a_password_can_be_sent_a_new_link(
+    client, manager_client, cohort, learner, mailoutbox
+):
+    upload(manager_client, cohort, b"email,name\nana.ruiz@example.com,Ana Ruiz\n")
+    Membership.objects.create(cohort=cohort, user=learner)
+    ana = Membership.objects.get(user__email="ana.ruiz@example.com")
+    alice = Membership.objects.get(user=learner)
+    page = manager_client.get(cohort.get_absolute_url()).text
+    assert page.count("No password chosen yet") == 1
+    response = manager_client.post(
+        f"/cohorts/{cohort.slug}/members/{ana.pk}/send-link", follow=True
+    )
+    assert "A new set-password link was emailed to ana.ruiz@example.com." in response.text
+    assert [mail.to for mail in mailoutbox] == [["ana.ruiz@example.com"]] * 2
+    assert "ask Mona Manager to send you a new one" in mailoutbox[1].body
+    link = re.search(r"http://testserver(/accounts/reset/\S+)", mailoutbox[1].body).group(1)
+    assert "Choose a new password" in client.get(link, follow=True).text
+    response = manager_client.post(
+        f"/cohorts/{cohort.slug}/members/{alice.pk}/send-link", follow=True
+    )
+    assert "Alice Learner has already chosen a password." in response.text
+    assert len(mailoutbox) == 2
