@@ -28,6 +28,7 @@ MAX_ROWS = 5_000
 REQUIRED_COLUMNS = ("email", "name")
 OPTIONAL_COLUMNS = ("cohort",)
 NAME_MAX_LENGTH = 150  # the User model's
+EMAIL_MAX_LENGTH = 254  # the User model's
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,13 @@ class RowChecker:
     def email(self, line: int, email: str) -> str:
         if not email:
             self.fail(line, _("the email address is missing"))
+            return email
+        if len(email) > EMAIL_MAX_LENGTH:
+            self.fail(
+                line,
+                _("the email address is longer than %(max)s characters")
+                % {"max": EMAIL_MAX_LENGTH},
+            )
             return email
         try:
             validate_email(email)

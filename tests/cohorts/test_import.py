@@ -114,7 +114,8 @@ def test_a_file_with_any_bad_row_imports_nothing_and_lists_every_problem(
         b"extra@example.com,Extra,cell\n"
         b"short@example.com\n"
         b"bell@example.com,Bell\x07\n"
-    )
+        b"%s@example.com,Long Address\n"
+    ) % (b"a" * 250)
     response = upload(manager_client, cohort, data)
     assert response.status_code == 200
     assert problems(response) == [
@@ -125,8 +126,9 @@ def test_a_file_with_any_bad_row_imports_nothing_and_lists_every_problem(
         "line 7: it has 3 cells, not 2",
         "line 8: it has 1 cells, not 2",
         "line 9: the name holds a control character",
+        "line 10: the email address is longer than 254 characters",
     ]
-    assert "This file has 7 problems, listed above. Nothing was imported." in response.text
+    assert "This file has 8 problems, listed above. Nothing was imported." in response.text
     assert User.objects.filter(email__endswith="@example.com").count() == 1  # the manager
     assert Membership.objects.count() == 0
     assert mailoutbox == []
