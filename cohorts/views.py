@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -138,6 +139,7 @@ def import_members(request: HttpRequest, slug: str | None = None) -> HttpRespons
 
 @require_GET
 @manager_required
+@never_cache  # personal data: no copy kept in a browser or proxy cache
 def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     cohort = get_cohort_for(request.user, slug)
     on = report.today()

@@ -33,6 +33,7 @@ def test_the_report_has_a_row_per_member_with_their_figures(course, manager_clie
     assert response["Content-Disposition"] == (
         f'attachment; filename="spring-joiners-report-{report.today().isoformat()}.csv"'
     )
+    assert "no-store" in response["Cache-Control"]
     assert text.startswith("\ufeff")  # so that spreadsheets read it as UTF-8
     quizzes = str(Quiz.objects.practice().count())
     assert list(csv.reader(io.StringIO(text.removeprefix("\ufeff")))) == [
