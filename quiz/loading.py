@@ -1,4 +1,5 @@
-"""Read the question bank from YAML, check it against the course, then upsert it.
+"""Read the question bank and the exams from YAML, check them against the course, then
+upsert them.
 
 Reading needs the course as just read from its files (lessons.loading.CourseContent), so
 a question can never point at a lesson, step, service or layer that is not there. The
@@ -6,8 +7,9 @@ rules are those of lessons/content/FORMAT.md. Like the course, reading touches n
 database: `load_content` reads and checks everything, then writes it in one transaction.
 
 Writing derives the practice quizzes: one per lesson (slug = the lesson's slug) and the
-course review. Questions and quizzes gone from the files are retired, never deleted, so
-old attempts stay reviewable.
+course review. Each exam file makes an exam quiz whose questions are its pool. Questions
+and quizzes gone from the files are retired, never deleted, so old attempts stay
+reviewable and old certificates verifiable.
 """
 
 from collections import Counter
@@ -16,9 +18,9 @@ from pathlib import Path
 from django.db import transaction
 
 from lessons.loading import DUTY_SLUGS, LAYER_SLUGS, ContentError, ContentFile, CourseContent
-from lessons.models import Layer, Lesson, Owner, Service, Step
+from lessons.models import Course, Layer, Lesson, Owner, Service, Step
 
-from .models import Choice, Question, Quiz
+from .models import Choice, ExamSettings, Question, Quiz
 
 COURSE_REVIEW_SLUG = "course-review"
 COURSE_REVIEW_TITLE = "Course review"
@@ -28,6 +30,18 @@ COURSE_REVIEW_SUMMARY = (
 )
 COMMON_KEYS = {"slug", "kind", "lesson", "step", "prompt", "explanation"}
 TRUE_FALSE_TEXTS = ["True", "False"]
+# Whole-number exam settings: the smallest value allowed (the largest fits the column).
+EXAM_NUMBERS = {
+    "question_count": 1,
+    "time_limit_minutes": 1,
+    "pass_mark": 1,
+    "max_attempts": 1,
+    "cooldown_hours": 0,
+    "validity_days": 1,
+    "renewal_window_days": 0,
+}
+EXAM_NUMBER_MAX = 32767
+POOL_KEYS = {"lessons", "services", "layers"}
 
 
 def read_questions(
@@ -265,7 +279,8 @@ def _write_quizzes(lessons, questions, stats: Counter) -> None:
             questions,
         )
     )
-    existing = {quiz.slug: quiz for quiz in Quiz.objects.prefetch_related("questions")}
+    practice = Quiz.objects.filter(mode=Quiz.Mode.PRACTICE).prefetch_related("questions")
+    existing = {quiz.slug: quiz for quiz in practice}
     for fields, members in plans:
         before = existing.pop(fields["slug"], None)
         quiz = _upsert(Quiz, before, fields, stats)
@@ -274,5 +289,147 @@ def _write_quizzes(lessons, questions, stats: Counter) -> None:
         elif {q.pk for q in quiz.questions.all()} != {q.pk for q in members}:
             quiz.questions.set(members)
             stats["updated"] += 1
+    stale = [quiz.pk for quiz in existing.values() if not quiz.retired]
+    stats["retired"] += Quiz.objects.filter(pk__in=stale).update(retired=True)
+
+
+def read_exams(directory: Path, course: CourseContent, questions: list[dict], errors) -> list:
+    """Each exam file: its settings, checked, and the slugs of the questions in its pool.
+
+    A missing folder means no exams. The pool is drawn from `questions`, the bank as just
+    read, so "20 questions drawn" is checked against the pool those files make.
+    """
+    exams = []
+    taken = {COURSE_REVIEW_SLUG} | {lesson["slug"] for lesson in course.lessons}
+    for path in sorted(directory.glob("*.yaml")):
+        file = ContentFile(path, errors)
+        data = file.read()
+        if data is None:
+            continue
+        file.check_keys(data, {"slug", "title", "summary", *EXAM_NUMBERS}, {"pool"})
+        exam = {
+            "slug": file.slug(data, "slug"),
+            "title": file.text(data, "title"),
+            "summary": file.text(data, "summary"),
+            **{key: _whole_number(file, data, key, low) for key, low in EXAM_NUMBERS.items()},
+        }
+        if exam["slug"] and exam["slug"] != path.stem:
+            file.error(file.line_of(data, "slug"), "slug must match the file name")
+        elif exam["slug"] in taken:
+            file.error(
+                file.line_of(data, "slug"),
+                f"slug {exam['slug']!r} is already a practice quiz's (a lesson or the review)",
+            )
+        if exam["pass_mark"] is not None and exam["pass_mark"] > 100:
+            file.error(file.line_of(data, "pass_mark"), "'pass_mark' is a percent, 1 to 100")
+        window, validity = exam["renewal_window_days"], exam["validity_days"]
+        if window is not None and validity is not None and window >= validity:
+            file.error(
+                file.line_of(data, "renewal_window_days"),
+                "'renewal_window_days' must be shorter than 'validity_days'",
+            )
+        exam["pool"] = _read_pool(file, data, course, questions)
+        drawn = exam["question_count"]
+        if drawn is not None and drawn > len(exam["pool"]):
+            file.error(
+                file.line_of(data, "question_count"),
+                f"draws {drawn} questions but its pool holds {len(exam['pool'])}",
+            )
+        exams.append(exam)
+    return exams
+
+
+def _whole_number(file: ContentFile, data, key: str, low: int) -> int | None:
+    value = data.get(key)
+    # YAML reads `yes` as True, and bool is an int in Python: refuse it here.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= EXAM_NUMBER_MAX
+    ):
+        if key in data:
+            file.error(
+                file.line_of(data, key),
+                f"{key!r} must be a whole number from {low} to {EXAM_NUMBER_MAX}",
+            )
+        return None
+    return value
+
+
+def _read_pool(file: ContentFile, data, course: CourseContent, questions) -> list[str]:
+    """Slugs of the questions in the pool: any question of a listed lesson, or about a
+    listed service or layer. Without `pool`, the whole bank."""
+    pool = data.get("pool")
+    if pool is None:
+        return [question["slug"] for question in questions]
+    line = file.line_of(data, "pool")
+    if not isinstance(pool, dict) or not pool:
+        file.error(line, "'pool' needs lessons, services or layers, each a list of slugs")
+        return []
+    file.check_keys(pool, set(), POOL_KEYS)
+    known = {
+        "lessons": {lesson["slug"] for lesson in course.lessons},
+        "services": {service["slug"] for service in course.services},
+        "layers": {*LAYER_SLUGS, *DUTY_SLUGS},
+    }
+    wanted = {}
+    for key in sorted(POOL_KEYS & pool.keys()):
+        wanted[key] = set(file.text_list(pool, key, required=True))
+        for slug in sorted(wanted[key] - known[key]):
+            file.error(file.line_of(pool, key), f"unknown {key[:-1]} {slug!r}")
+    return [
+        question["slug"]
+        for question in questions
+        if question["lesson"] in wanted.get("lessons", ())
+        or question["service"] in wanted.get("services", ())
+        or question["layer"] in wanted.get("layers", ())
+    ]
+
+
+@transaction.atomic
+def write_exams(exams: list[dict], course_slug: str, stats: Counter) -> None:
+    """Upsert each exam quiz, its settings and its pool; retire exams gone from the files.
+
+    Run after write_questions, so every pool question exists.
+    """
+    course = Course.objects.get(slug=course_slug)
+    questions = dict(Question.objects.filter(retired=False).values_list("slug", "pk"))
+    existing = {
+        quiz.slug: quiz
+        for quiz in Quiz.objects.filter(mode=Quiz.Mode.EXAM)
+        .select_related("exam")
+        .prefetch_related("questions")
+    }
+    for order, exam in enumerate(exams, start=1):
+        before = existing.pop(exam["slug"], None)
+        quiz = _upsert(
+            Quiz,
+            before,
+            {
+                "slug": exam["slug"],
+                "title": exam["title"],
+                "summary": exam["summary"],
+                "mode": Quiz.Mode.EXAM,
+                "lesson_id": None,
+                "question_count": exam["question_count"],
+                "order": order,
+                "retired": False,
+            },
+            stats,
+        )
+        _upsert(
+            ExamSettings,
+            getattr(before, "exam", None),
+            {
+                "quiz_id": quiz.pk,
+                "course_id": course.pk,
+                **{key: exam[key] for key in EXAM_NUMBERS if key != "question_count"},
+            },
+            stats,
+        )
+        pool = {questions[slug] for slug in exam["pool"]}
+        if before is None or {q.pk for q in quiz.questions.all()} != pool:
+            quiz.questions.set(pool)
+            stats["updated"] += before is not None
     stale = [quiz.pk for quiz in existing.values() if not quiz.retired]
     stats["retired"] += Quiz.objects.filter(pk__in=stale).update(retired=True)

@@ -10,6 +10,8 @@ result page (keep the two in step):
 - Classify: the share of layers placed on the right side (AWS or customer).
 - An attempt: the sum of its question scores / the number of questions in it (an
   unanswered question scores 0), as a whole percent with halves rounded up.
+- An exam passes when that whole percent, the score the learner is shown, is at least
+  the pass mark.
 """
 
 from collections.abc import Collection, Iterable, Mapping
@@ -68,3 +70,8 @@ def attempt_percent(scores: Iterable[float], question_count: int) -> int:
     return whole_percent(
         sum((as_fraction(score) for score in scores), Fraction(0)), question_count
     )
+
+
+def passes(percent: int, pass_mark: int) -> bool:
+    """An exam score passes at the pass mark and above: exactly 80 passes a mark of 80."""
+    return percent >= pass_mark

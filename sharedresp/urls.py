@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("lessons.urls")),
     path("", include("quiz.urls")),
     path("", include("workshops.urls")),
+    path("", include("cohorts.urls")),
 ]
 
 handler400 = "sharedresp.views.bad_request"

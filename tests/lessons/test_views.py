@@ -189,9 +189,10 @@ def test_page_cost_does_not_grow_with_the_course(
     add_lessons(extra_lessons)
     assert Lesson.objects.count() == 7 + extra_lessons
     learner_client.get("/lessons/the-stack/six-layers/")  # progress row exists
-    # Each page: +1 for the header, which asks for the learner's roles (Workshops).
+    # Every page: +1 for the header asking the person's roles (Workshops for facilitators,
+    # Cohorts for managers).
     pages = [
-        ("/", 9),  # 5 for the lessons, 2 for the quiz records, 1 for workshops
+        ("/", 10),  # 5 for the lessons, 2 for the quiz records, 1 each for cohorts, workshops
         ("/lessons/", 6),
         ("/lessons/the-stack/", 6),
         ("/lessons/the-stack/six-layers/", 10),

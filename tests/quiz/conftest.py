@@ -1,10 +1,13 @@
-"""Question banks for the quiz tests, and helpers that answer as a learner would."""
+"""Question banks and exams for the quiz tests, a clock they can move, and helpers that
+answer as a learner would."""
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from quiz.models import Attempt, Question, Quiz, classify_keys
 
@@ -65,6 +68,64 @@ def small_bank(db, tmp_path):
         return Quiz.objects.get(slug="the-stack")
 
     return load_bank
+
+
+EXAM_SETTINGS = {
+    "slug": "test-exam",
+    "title": "Test exam",
+    "summary": "An exam on generated questions.",
+    "question_count": 4,
+    "time_limit_minutes": 30,
+    "pass_mark": 75,
+    "max_attempts": 3,
+    "cooldown_hours": 24,
+    "validity_days": 365,
+    "renewal_window_days": 30,
+}
+
+
+def exam_yaml(**overrides) -> str:
+    return "".join(f"{key}: {value}\n" for key, value in {**EXAM_SETTINGS, **overrides}.items())
+
+
+@pytest.fixture
+def exam_bank(db, tmp_path):
+    """Load `questions` generated questions (lesson "the-stack") and the exam "test-exam"
+    drawing from them, with EXAM_SETTINGS changed by `settings`."""
+    loads = iter(range(100))
+
+    def load_exam(questions: int = 8, **settings) -> Quiz:
+        root = tmp_path / f"content-{next(loads)}"
+        write_bank(root / "questions", questions)
+        (root / "exams").mkdir()
+        (root / "exams" / "test-exam.yaml").write_text(exam_yaml(**settings))
+        load("--questions-dir", str(root / "questions"))  # exams: the folder beside it
+        return Quiz.objects.select_related("exam").get(slug="test-exam")
+
+    return load_exam
+
+
+@pytest.fixture
+def exam(exam_bank) -> Quiz:
+    """Four questions drawn from eight; pass mark 75%: three right answers pass."""
+    return exam_bank()
+
+
+class Clock:
+    """The time as Django's timezone.now() tells it, moved by the test."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock(timezone.now().replace(microsecond=0))
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.now)
+    return clock
 
 
 @pytest.fixture

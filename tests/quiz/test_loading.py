@@ -56,7 +56,7 @@ def test_the_bank_has_forty_questions_of_every_kind_in_a_quiz_per_lesson():
     review = Quiz.objects.get(slug=COURSE_REVIEW_SLUG)
     assert review.question_count == COURSE_REVIEW_SIZE
     assert review.questions.count() == Question.objects.count()
-    assert Quiz.objects.count() == lessons.count() + 1
+    assert Quiz.objects.filter(mode=Quiz.Mode.PRACTICE).count() == lessons.count() + 1
 
 
 def test_every_classify_question_asks_only_about_layers_aws_or_the_customer_owns():

@@ -380,7 +380,7 @@ def test_quiz_pages_cost_a_fixed_number_of_queries(
     for position in range(1, attempt.question_total + 1):
         if position not in measured:
             answer_right(attempt, position)
-    # Full pages count one query for the header, which asks for the learner's roles.
+    # Full pages: +1 for the header asking the person's roles (Workshops, Cohorts).
     for position in measured:
         with django_assert_max_num_queries(8):
             assert learner_client.get(question_url(attempt, position)).status_code == 200

@@ -28,7 +28,7 @@ def plans_copy(tmp_path):
 
 def test_the_shipped_plans_load_with_the_course_and_include_a_45_minute_introduction():
     output = load()
-    assert "Loaded 2 workshop plans: 2 created" in output.splitlines()[2]
+    assert "Loaded 2 workshop plans: 2 created" in output.splitlines()[3]
     introduction = Plan.objects.get(slug="introduction")
     assert introduction.minutes == 45
     kinds = set(introduction.items.values_list("kind", flat=True))

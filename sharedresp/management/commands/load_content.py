@@ -1,4 +1,4 @@
-"""Load the course, question bank and workshop plans from their files into the database.
+"""Load the course, question bank, exams and workshop plans from their files into the database.
 
 Safe to run on every deploy: everything is read and checked before anything is
 written, the write is one transaction, and rows are matched by slug, so a second run
@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from lessons.loading import read_course, write_course
-from quiz.loading import read_questions, write_questions
+from quiz.loading import read_exams, read_questions, write_exams, write_questions
 from workshops.loading import read_plans, write_plans
 
 
@@ -30,6 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--lessons-dir", type=Path, help="default: lessons/content")
         parser.add_argument("--questions-dir", type=Path, help="default: quiz/content/questions")
         parser.add_argument(
+            "--exams-dir", type=Path, help="default: the exams folder beside the questions folder"
+        )
+        parser.add_argument(
             "--plans-dir",
             type=Path,
             help="default: workshops/content/plans, loaded only with the default question "
@@ -37,7 +40,14 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, dry_run=False, lessons_dir=None, questions_dir=None, plans_dir=None, **options
+        self,
+        *args,
+        dry_run=False,
+        lessons_dir=None,
+        questions_dir=None,
+        exams_dir=None,
+        plans_dir=None,
+        **options,
     ):
         if plans_dir is None and questions_dir is None:
             plans_dir = Path(apps.get_app_config("workshops").path) / "content" / "plans"
@@ -45,20 +55,24 @@ class Command(BaseCommand):
         questions_dir = questions_dir or (
             Path(apps.get_app_config("quiz").path) / "content" / "questions"
         )
+        # Beside the questions: a bank loaded from elsewhere brings its own exams (or none).
+        exams_dir = exams_dir or questions_dir.parent / "exams"
         errors = []
         course = read_course(lessons_dir, errors)
         questions = read_questions(questions_dir, course, errors)
+        exams = read_exams(exams_dir, course, questions, errors)
         plans = read_plans(plans_dir, course, questions, errors) if plans_dir else None
         if errors:
             raise CommandError(
                 f"{len(errors)} problem(s) in the content; nothing was loaded.\n"
                 + "\n".join(str(error) for error in errors)
             )
-        stats, bank_stats, plan_stats = Counter(), Counter(), Counter()
+        stats, bank_stats, exam_stats, plan_stats = Counter(), Counter(), Counter(), Counter()
         try:
             with transaction.atomic():
                 write_course(course, stats)
                 write_questions(questions, bank_stats)
+                write_exams(exams, course.course["slug"], exam_stats)
                 if plans is not None:
                     write_plans(plans, plan_stats)
                 if dry_run:
@@ -76,6 +90,11 @@ class Command(BaseCommand):
             f"{bank_stats['created']} created, {bank_stats['updated']} updated, "
             f"{bank_stats['unchanged']} unchanged, {bank_stats['removed']} removed, "
             f"{bank_stats['retired']} retired."
+        )
+        self.stdout.write(
+            f"{verb} {len(exams)} exam(s): {exam_stats['created']} created, "
+            f"{exam_stats['updated']} updated, {exam_stats['unchanged']} unchanged, "
+            f"{exam_stats['retired']} retired."
         )
         if plans is not None:
             self.stdout.write(
