@@ -203,11 +203,12 @@ class Participant(threading.Thread):
         choices = re.findall(r'name="choice" value="(\d+)"', form)
         data = {"csrfmiddlewaretoken": self.browser.csrf(form), "choice": random.choice(choices)}
         headers = HTMX | {"X-CSRFToken": self.browser.cookies.get("csrftoken", "")}
+        self.room.count("posted")
         _status, text = self.browser.request("answer", "POST", action, data, headers=headers)
         if "Answer received" in text:
-            self.room.answered()
+            self.room.count("accepted")
         else:
-            self.stats.error(f"answer not stored for participant {self.number}")
+            self.stats.error(f"answer of participant {self.number} refused: {_status}")
 
 
 class Room:
@@ -216,7 +217,8 @@ class Room:
     def __init__(self, participants: int, window: float):
         self.lock = threading.Lock()
         self.participants, self.window = participants, window
-        self.joined_count = self.answers_sent = 0
+        self.joined_count = 0
+        self.answers = {"posted": 0, "accepted": 0}
         self.all_joined = threading.Event()
         self.ended = threading.Event()
         self.opened_at = 0.0
@@ -227,9 +229,9 @@ class Room:
             if self.joined_count == self.participants:
                 self.all_joined.set()
 
-    def answered(self):
+    def count(self, outcome: str):
         with self.lock:
-            self.answers_sent += 1
+            self.answers[outcome] += 1
 
 
 class Host(threading.Thread):
@@ -379,8 +381,9 @@ def report(args, stats: Stats, room: Room, stored: int) -> None:
     print(f"errors    {len(stats.errors)}")
     for message in stats.errors[:10]:
         print(f"  {message}")
-    verdict = "ok" if stored == room.answers_sent == args.participants else "LOST OR MISSING"
-    print(f"answers   sent {room.answers_sent}, stored {stored} ({verdict})")
+    posted, accepted = room.answers["posted"], room.answers["accepted"]
+    verdict = "none lost" if stored == posted == args.participants else "NOT ALL STORED"
+    print(f"answers   sent {posted}, accepted {accepted}, stored {stored} ({verdict})")
 
 
 def main():

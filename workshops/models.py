@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
@@ -559,6 +559,23 @@ class ParticipantQuerySet(models.QuerySet):
         )
 
 
+def _share_lock_if_open(item: WorkshopItem) -> bool:
+    """Whether `item` takes answers; if so, hold a shared lock on its row until commit.
+
+    Answers to one question run side by side, while "Close answering" and "Reveal",
+    which update the row, wait for the answers in flight; an answer that comes after
+    them sees the item closed. Django has no FOR SHARE, hence the SQL. SQLite, whose
+    transactions here take the database's write lock at once, needs no row lock.
+    """
+    table = connection.ops.quote_name(WorkshopItem._meta.db_table)
+    sql = f"SELECT 1 FROM {table} WHERE id = %s AND phase = %s"  # noqa: S608 - our table
+    if connection.features.has_select_for_update:
+        sql += " FOR SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [item.pk, WorkshopItem.Phase.OPEN.value])
+        return cursor.fetchone() is not None
+
+
 class Participant(models.Model):
     """Someone in the room, known by a display name; an account is optional."""
 
@@ -607,13 +624,7 @@ class Participant(models.Model):
         key = classify_keys([question]).get(question.pk)
         score = question.score(choice_ids=choice_ids, placements=placements, classify_key=key)
         with transaction.atomic():
-            # The row lock orders this answer against "Close answering" and "Reveal".
-            phase = (
-                WorkshopItem.objects.select_for_update()
-                .values_list("phase", flat=True)
-                .get(pk=item.pk)
-            )
-            if phase != WorkshopItem.Phase.OPEN:
+            if not _share_lock_if_open(item):
                 raise AnsweringClosedError
             try:
                 with transaction.atomic():

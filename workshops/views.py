@@ -464,27 +464,40 @@ def state(request: HttpRequest, code: str) -> HttpResponse:
         participant = workshop.participants.filter(pk=participant_id).first()
         if participant is None:
             raise PermissionDenied
-        html = _live_update(request, _live_context(workshop, participant))
-        return HttpResponseStopPolling(html)
-    # A host action sends the whole room here within one poll. Everyone whose own answer
-    # is the same sees the same fragment, so each process renders it once per version,
-    # not once per phone. The cookie is signed for this code: the id is one it issued.
-    own = hashlib.sha256(answer_signature(participant_id, workshop).encode()).hexdigest()
-    key = f"workshops:live:{workshop.pk}:{workshop.code}:{workshop.version}:{own}"
-    html = cache.get(key)
+        context = _live_context(workshop, participant) | {"focus_heading": True}
+        return HttpResponseStopPolling(_live_update(request, context))
+    html = _shared_live(request, workshop, participant_id)
     if html is None:
-        participant = workshop.participants.filter(pk=participant_id).first()
-        if participant is None:
-            raise PermissionDenied
-        html = _live_update(request, _live_context(workshop, participant) | {"shared": True})
-        cache.set(key, html, SHARED_FRAGMENT_SECONDS)
+        raise PermissionDenied
     return HttpResponse(html)
 
 
 def _live_update(request, context) -> str:
-    # The room moved on: focus goes to the new item's heading, as after a click.
-    context["focus_heading"] = True
     return render_to_string("workshops/participate.html#live-update", context, request=request)
+
+
+def _shared_live(request, workshop, participant_id, participant=None, *, just_answered=False):
+    """The participant's live fragment, or None if they are not in this workshop.
+
+    A host action sends the whole room to the poll at once, and a question's answers
+    come in a burst. Everyone whose own answer is the same sees the same fragment, so
+    each process renders it once per version, not once per phone. The cookie is signed
+    for this code, so the id is one this workshop issued.
+    """
+    own = hashlib.sha256(answer_signature(participant_id, workshop).encode()).hexdigest()
+    key = f"workshops:live:{workshop.pk}:{workshop.code}:{workshop.version}:{own}"
+    key += ":answered" if just_answered else ""
+    html = cache.get(key)
+    if html is None:
+        participant = participant or workshop.participants.filter(pk=participant_id).first()
+        if participant is None:
+            return None
+        context = _live_context(workshop, participant, just_answered=just_answered)
+        # Focus: to the receipt after an answer; to the new item when the room moved on.
+        context |= {"shared": True, "focus_heading": not just_answered}
+        html = _live_update(request, context)
+        cache.set(key, html, SHARED_FRAGMENT_SECONDS)
+    return html
 
 
 @require_POST
@@ -498,20 +511,22 @@ def answer(request: HttpRequest, code: str, item_id: int) -> HttpResponse:
     )
     choices = item.choices_in_order()
     form = answer_form(item.question, choices, layer_names([item.question]), data=request.POST)
-    notice = ""
     if form.is_valid():
         try:
             participant.answer(item, **form.selection())
         except AnsweringClosedError:
             notice = _("Answering is not open for this question, so your answer was not stored.")
-        if not request.htmx:
-            if notice:
+            if not request.htmx:
                 messages.error(request, notice)
+                return redirect(workshop.join_url)
+            context = _live_context(workshop, participant, notice=notice)
+            return render(request, "workshops/participate.html#live-update", context)
+        if not request.htmx:
             return redirect(workshop.join_url)
-        form = None
-    context = _live_context(
-        workshop, participant, form=form, just_answered=not notice and form is None, notice=notice
-    )
+        return HttpResponse(
+            _shared_live(request, workshop, participant.pk, participant, just_answered=True)
+        )
+    context = _live_context(workshop, participant, form=form)
     if request.htmx:
         return render(request, "workshops/participate.html#live-update", context)
     return render(request, "workshops/participate.html", context)

@@ -258,10 +258,15 @@ def test_the_participant_page_costs_the_same_in_any_room(
     # participant's answer, layer names.
     with django_assert_max_num_queries(7):
         browser.get(state(workshop, old), headers=HTMX)
-    # Checked and stored under the item's lock (four of these are savepoints), then the
-    # page as the poll sends it.
-    with django_assert_max_num_queries(17):
+    # Workshop, participant, item, choices; stored under a shared lock on the item (four
+    # of these are savepoints); own answer; then the page as the poll would render it.
+    with django_assert_max_num_queries(18):
         browser.post(answer_url(workshop, item), data, headers=HTMX)
+    # The next with the same answer gets that page from the cache: no rendering, and
+    # neither the item on screen nor the answer read back.
+    second, _participant = join(workshop, "Second")
+    with django_assert_max_num_queries(13):
+        second.post(answer_url(workshop, item), data, headers=HTMX)
     act(workshop, "reveal")
     # As before, plus the answer's choices and the key for the participant's result.
     with django_assert_max_num_queries(9):
