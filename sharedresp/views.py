@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from lessons import progress
-from quiz.models import Attempt, Quiz
+from quiz.models import Attempt, Certificate, Quiz
 
 from .forms import SignUpForm
 
@@ -21,6 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "overview": progress.course_overview(request),
         "quiz_records": Quiz.objects.available().with_best_scores_for(request.user),
         "quiz_attempts": Attempt.objects.records_for(request.user),
+        "certificates": Certificate.objects.records_for(request.user),
     }
     return render(request, "dashboard.html", context)
 

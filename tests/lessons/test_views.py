@@ -190,7 +190,7 @@ def test_page_cost_does_not_grow_with_the_course(
     assert Lesson.objects.count() == 7 + extra_lessons
     learner_client.get("/lessons/the-stack/six-layers/")  # progress row exists
     pages = [
-        ("/", 7),  # 5 for the lessons, 2 for the quiz records
+        ("/", 8),  # 5 for the lessons, 2 for the quiz records, 1 for certificates
         ("/lessons/", 5),
         ("/lessons/the-stack/", 5),
         ("/lessons/the-stack/six-layers/", 9),
