@@ -142,7 +142,6 @@ def _closed_by_deadline(request: HttpRequest, attempt: Attempt) -> bool:
 def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """Where the learner left off: the first unanswered question, or the review."""
     attempt = get_attempt_for(request.user, attempt_id)
-    _closed_by_deadline(request, attempt)
     if attempt.is_submitted:
         return redirect(attempt.get_review_url())
     position = attempt.next_unanswered_position() or attempt.question_total

@@ -216,6 +216,18 @@ def test_an_answer_after_the_deadline_is_refused_and_the_result_shown(
     assert (attempt.is_submitted, attempt.submitted_at) == (True, attempt.deadline)
 
 
+def test_the_start_page_closes_an_expired_attempt_and_applies_the_rules(
+    exam, learner, learner_client, clock
+):
+    attempt = start_exam(learner)
+    clock.advance(hours=1)
+    html = learner_client.get(EXAM_PAGE).text
+    assert "Resume exam" not in html
+    assert "The exam asks for 24 hours between attempts." in html
+    attempt.refresh_from_db()
+    assert (attempt.is_submitted, attempt.submitted_at) == (True, attempt.deadline)
+
+
 def test_any_page_of_an_expired_attempt_closes_it(exam, learner, learner_client, clock):
     attempt = start_exam(learner)
     clock.advance(hours=1)
