@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from quiz.models import Attempt
 from tests.quiz.conftest import exam_yaml, load, write_bank
 
-from .test_practice_quiz import current_kind, log_in
+from .test_practice_quiz import choose, current_kind, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,22 +25,8 @@ def exam_content(tmp_path, learner):
     return learner
 
 
-def answer_right(page, kind: str):
-    if kind == "classify":
-        for layer, owner in {
-            "Physical facilities": "AWS",
-            "Hypervisor": "AWS",
-            "Operating system": "You, the customer",
-            "Data": "You, the customer",
-        }.items():
-            page.get_by_role("group", name=layer).get_by_label(owner).check()
-    elif kind == "multiple":
-        page.get_by_label("Right A").check()
-        page.get_by_label("Right B").check()
-    elif kind == "single":
-        page.get_by_label("Right", exact=True).check()
-    else:
-        page.get_by_label("True", exact=True).check()
+def answer_right(page):
+    choose(page, current_kind(page))
     page.get_by_role("button", name="Save answer and continue").click()
 
 
@@ -63,7 +49,7 @@ def test_pass_the_exam_print_the_certificate_and_check_it_elsewhere(exam_content
 
     for position in range(1, 5):
         expect(page.get_by_role("heading", name=f"Question {position} of 4")).to_be_visible()
-        answer_right(page, current_kind(page))
+        answer_right(page)
         # No word on whether it was right: the next screen, or the finish.
         expect(page.locator(".feedback")).to_have_count(0)
     expect(page.get_by_text("You have answered every question.")).to_be_visible()
@@ -152,7 +138,7 @@ def test_the_countdown_speaks_at_five_minutes_and_the_server_refuses_a_late_answ
     expect(announcer).to_have_text("Time is up.")
     # The page counts whole seconds down from the server's; make sure the server agrees.
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
-    answer_right(page, current_kind(page))
+    answer_right(page)
     expect(page.get_by_text("Answers after the deadline are not accepted")).to_be_visible()
     expect(page.get_by_text("You scored 0%")).to_be_visible()
     assert not attempt.answers.exists()

@@ -298,22 +298,6 @@ def test_submitting_twice_shows_the_same_result_and_one_certificate(exam, learne
 # Access and bad input
 
 
-def test_another_learners_exam_attempt_is_404_everywhere(exam, other_learner, learner_client):
-    theirs = start_exam(other_learner)
-    question = question_at(theirs, 1)
-    for method, path, data in [
-        ("get", f"/attempts/{theirs.pk}/", None),
-        ("get", question_url(theirs, 1), None),
-        ("post", question_url(theirs, 1), right_answer(question)),
-        ("post", f"/attempts/{theirs.pk}/submit", None),
-        ("get", f"/attempts/{theirs.pk}/review/", None),
-    ]:
-        assert getattr(learner_client, method)(path, data).status_code == 404, path
-    theirs.refresh_from_db()
-    assert not theirs.is_submitted
-    assert not Answer.objects.exists()
-
-
 def tampered_posts(attempt):
     single = position_of_kind(attempt, "single")
     classify = position_of_kind(attempt, "classify")
