@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count
@@ -158,6 +160,26 @@ class Responsibility(models.Model):
         return markdown.render(self.customer_does)
 
 
+class LessonCounts(NamedTuple):
+    started: int
+    completed: int
+
+
+class LessonProgressQuerySet(models.QuerySet):
+    def counts_for(self, user_ids) -> dict[int, LessonCounts]:
+        """Lessons started and completed per user, in one query for any number of users.
+
+        `user_ids` may be a list or a queryset of ids; users with no progress are absent.
+        """
+        rows = (
+            self.filter(user_id__in=user_ids)
+            .order_by()
+            .values("user_id")
+            .annotate(started=Count("pk"), completed=Count("completed_at"))
+        )
+        return {row["user_id"]: LessonCounts(row["started"], row["completed"]) for row in rows}
+
+
 class LessonProgress(models.Model):
     """One learner's place in one lesson: what they have seen, where they stopped."""
 
@@ -170,6 +192,8 @@ class LessonProgress(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LessonProgressQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "lesson progress"

@@ -19,6 +19,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -272,6 +273,10 @@ class QuizQuerySet(models.QuerySet):
     def available(self):
         return self.filter(retired=False)
 
+    def practice(self):
+        """The practice quizzes a learner can take now."""
+        return self.available().filter(mode=Quiz.Mode.PRACTICE)
+
     def with_question_counts(self):
         """`question_total`: how many active questions the quiz draws from."""
         active = (
@@ -409,7 +414,32 @@ class ExamRefusedError(Exception):
         self.eligibility = eligibility
 
 
+class PracticeSummary(NamedTuple):
+    attempts: int  # any attempt at an available practice quiz, open or submitted
+    quizzes_done: int  # distinct available practice quizzes with a submitted attempt
+    best_score: int | None  # highest submitted practice score, whole percent
+
+
 class AttemptQuerySet(models.QuerySet):
+    def practice_summaries(self, user_ids) -> dict[int, PracticeSummary]:
+        """Each user's practice record, in one query for any number of users.
+
+        `user_ids` may be a list or a queryset of ids; users with no attempt are absent.
+        """
+        submitted = Q(status=Attempt.Status.SUBMITTED)
+        rows = (
+            self.filter(user_id__in=user_ids, quiz__in=Quiz.objects.practice())
+            .order_by()
+            .values("user_id")
+            .annotate(
+                attempts=Count("pk"),
+                quizzes_done=Count("quiz", distinct=True, filter=submitted),
+                best_score=Max("score", filter=submitted),
+            )
+        )
+        fields = PracticeSummary._fields
+        return {row["user_id"]: PracticeSummary(*(row[f] for f in fields)) for row in rows}
+
     def records_for(self, user):
         """Every attempt of `user`, newest first, with its quiz: one query."""
         return self.filter(user=user).select_related("quiz").order_by("-started_at", "-pk")

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "sharedresp",
     "lessons",
     "quiz",
+    "cohorts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -181,6 +182,8 @@ EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "sharedresp <training@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people open the site: links in emails sent outside a request (send_reminders).
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://localhost:8000")
 
 # Security headers. The policy allows nothing inline: htmx is configured by a <meta>
 # tag and all behaviour lives in static files.

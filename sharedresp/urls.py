@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("lessons.urls")),
     path("", include("quiz.urls")),
+    path("", include("cohorts.urls")),
 ]
 
 handler400 = "sharedresp.views.bad_request"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cohorts.report import assignments_for, today
 from lessons import progress
 from quiz.models import Attempt, Certificate, Quiz
 
@@ -22,6 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "quiz_records": Quiz.objects.available().with_best_scores_for(request.user),
         "quiz_attempts": Attempt.objects.records_for(request.user),
         "certificates": Certificate.objects.records_for(request.user),
+        "assignments": assignments_for(request.user, today()),
     }
     return render(request, "dashboard.html", context)
 
