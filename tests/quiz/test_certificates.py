@@ -207,6 +207,9 @@ def test_the_result_page_of_a_pass_leads_to_the_certificate(certificate, learner
 def test_staff_revoke_with_a_reason_that_is_kept(certificate, staff, client):
     client.force_login(staff)
     url = f"/certificates/{certificate.code}/revoke"
+    assert (
+        f'href="{url}">Revoke this certificate' in client.get(certificate.get_absolute_url()).text
+    )
     html = client.get(url).text
     assert "Revoke certificate" in html
     response = client.post(url, {"reason": "  "})
@@ -261,3 +264,40 @@ def test_staff_find_certificates_and_exam_settings_in_the_admin(certificate, sta
     html = client.get(f"/admin/quiz/quiz/{certificate.quiz_id}/change/").text
     assert 'name="exam-0-pass_mark"' in html
     assert Attempt.objects.filter(passed=True).count() == 1
+
+
+def test_exam_settings_edited_in_the_admin_are_checked_not_crashed(exam, staff, client):
+    client.force_login(staff)
+    settings = exam.exam
+    url = f"/admin/quiz/quiz/{exam.pk}/change/"
+    data = {
+        "slug": exam.slug,
+        "title": exam.title,
+        "summary": exam.summary,
+        "mode": exam.mode,
+        "questions": list(exam.questions.values_list("pk", flat=True)),
+        "question_count": exam.question_count,
+        "order": exam.order,
+        "exam-TOTAL_FORMS": 1,
+        "exam-INITIAL_FORMS": 1,
+        "exam-MIN_NUM_FORMS": 0,
+        "exam-MAX_NUM_FORMS": 1,
+        "exam-0-id": settings.pk,
+        "exam-0-quiz": exam.pk,
+        "exam-0-course": settings.course_id,
+        "exam-0-time_limit_minutes": 45,
+        "exam-0-pass_mark": 101,
+        "exam-0-max_attempts": 3,
+        "exam-0-cooldown_hours": 24,
+        "exam-0-validity_days": 365,
+        "exam-0-renewal_window_days": 30,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "The pass mark is a percent from 1 to 100." in response.text
+    settings.refresh_from_db()
+    assert settings.time_limit_minutes == 30
+    response = client.post(url, {**data, "exam-0-pass_mark": 70})
+    assert response.status_code == 302
+    settings.refresh_from_db()
+    assert (settings.time_limit_minutes, settings.pass_mark) == (45, 70)

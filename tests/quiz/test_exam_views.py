@@ -125,6 +125,14 @@ def test_a_start_while_certified_is_refused_until_renewal_opens(
     assert Attempt.objects.count() == 1
 
 
+def test_an_exam_without_its_settings_is_not_offered(exam, learner_client):
+    exam.exam.delete()
+    assert learner_client.get(EXAM_PAGE).status_code == 404
+    assert learner_client.post(START).status_code == 404
+    assert EXAM_PAGE not in learner_client.get("/quizzes/").text
+    assert "Test exam" not in learner_client.get("/").text
+
+
 def test_an_exam_whose_pool_is_too_small_cannot_start(exam, learner_client):
     Question.objects.filter(pk__in=list(exam.questions.values_list("pk", flat=True)[:5])).update(
         retired=True
