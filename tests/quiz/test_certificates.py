@@ -140,6 +140,21 @@ def test_the_holder_gets_a_printable_certificate_with_a_qr_code_to_its_check(
     assert qr.content == expected.getvalue()
 
 
+def test_a_revoked_or_expired_certificate_says_so_on_the_page_it_prints(
+    certificate, learner, staff, client, clock
+):
+    client.force_login(learner)
+    url = f"/certificates/{certificate.code}/print"
+    assert 'class="certificate__status"' not in client.get(url).text
+    clock.now = certificate.expires_at
+    client.force_login(learner)
+    assert '<p class="certificate__status">Expired</p>' in client.get(url).text
+    certificate.revoke(staff, "Wrong person.")
+    html = client.get(url).text
+    assert '<p class="certificate__status">Revoked</p>' in html
+    assert "This certificate was revoked on" in html
+
+
 def test_only_the_holder_sees_the_certificate_page_and_its_qr_code(
     certificate, other_learner, client
 ):
