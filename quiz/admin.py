@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
-from .models import Answer, Attempt, Choice, Question, Quiz
+from .models import Answer, Attempt, Certificate, Choice, ExamSettings, Question, Quiz
 
 
 class ChoiceInline(admin.TabularInline):
@@ -18,11 +21,20 @@ class QuestionAdmin(admin.ModelAdmin):
     inlines = [ChoiceInline]
 
 
+class ExamSettingsInline(admin.StackedInline):
+    """An exam's rules; its pool is the quiz's questions, its draw the question count."""
+
+    model = ExamSettings
+    extra = 0
+    can_delete = False
+
+
 @admin.register(Quiz)
 class QuizAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "mode", "question_count", "retired"]
     list_filter = ["mode", "retired"]
     filter_horizontal = ["questions"]
+    inlines = [ExamSettingsInline]
 
 
 class AnswerInline(admin.TabularInline):
@@ -40,7 +52,7 @@ class AnswerInline(admin.TabularInline):
 class AttemptAdmin(admin.ModelAdmin):
     """Read-only: an attempt is the learner's record, changed only by taking the quiz."""
 
-    list_display = ["user", "quiz", "status", "score", "started_at", "submitted_at"]
+    list_display = ["user", "quiz", "status", "score", "passed", "started_at", "submitted_at"]
     list_filter = ["status", "quiz"]
     search_fields = ["user__email", "user__name"]
     list_select_related = ["user", "quiz"]
@@ -51,3 +63,36 @@ class AttemptAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    """Read-only: certificates are issued by passing and revoked on their own page, where
+    staff must give a reason."""
+
+    list_display = [
+        "code",
+        "name",
+        "course_title",
+        "issued_at",
+        "expires_at",
+        "revoked_at",
+        "revoke",
+    ]
+    list_filter = ["quiz", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["code", "name", "user__email"]
+    list_select_related = ["quiz"]
+    readonly_fields = ["revoke"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("Revoke"))
+    def revoke(self, certificate):
+        if certificate.revoked_at:
+            return _("Revoked")
+        url = reverse("quiz:certificate_revoke", args=[certificate.code])
+        return format_html('<a href="{}">{}</a>', url, _("Revoke with a reason"))

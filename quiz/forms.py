@@ -1,13 +1,15 @@
-"""The answer forms: only choices of the question on screen, only AWS or customer.
+"""Every input of the quiz app: answers, certificate codes, a revocation's reason.
 
-A tampered, foreign or non-numeric choice id is an "invalid choice" form error, so a bad
-post is re-rendered with a message and nothing is stored.
+Answers: only choices of the question on screen, only AWS or customer. A tampered,
+foreign or non-numeric choice id is an "invalid choice" form error, so a bad post is
+re-rendered with a message and nothing is stored.
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import CLASSIFY_OWNERS, Question
+from .models import CLASSIFY_OWNERS, CODE_ALPHABET, CODE_GROUP_LENGTH, CODE_GROUPS, Question
 
 INVALID_CHOICE = _("Choose one of the answers shown.")
 
@@ -72,3 +74,46 @@ def answer_form(question: Question, choices, layer_names: dict[str, str], data=N
         layers = [(slug, layer_names.get(slug, slug)) for slug in question.classify_layers]
         return ClassifyForm(data, layers=layers)
     return ChoiceAnswerForm(data, question=question, choices=choices)
+
+
+def is_tampered(form: forms.Form) -> bool:
+    """The post holds a value no control on the page offers: only a forged request does."""
+    return any(
+        error.code == "invalid_choice"
+        for errors in form.errors.as_data().values()
+        for error in errors
+    )
+
+
+class CertificateCodeForm(forms.Form):
+    """A certificate code as people type it: any case, spaces or dashes anywhere."""
+
+    code = forms.CharField(
+        label=_("Certificate code"),
+        max_length=40,
+        help_text=_("Twelve letters and digits, as printed on the certificate: ABCD-EFGH-JKMN."),
+        error_messages={"required": _("Enter the code printed on the certificate.")},
+    )
+
+    def clean_code(self) -> str:
+        """The code in its one canonical spelling, XXXX-XXXX-XXXX in capitals."""
+        letters = "".join(self.cleaned_data["code"].upper().split()).replace("-", "")
+        if len(letters) != CODE_GROUPS * CODE_GROUP_LENGTH or set(letters) - set(CODE_ALPHABET):
+            raise ValidationError(
+                _("That is not a certificate code: it has twelve letters and digits."),
+                code="invalid",
+            )
+        return "-".join(
+            letters[start : start + CODE_GROUP_LENGTH]
+            for start in range(0, len(letters), CODE_GROUP_LENGTH)
+        )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Kept with the certificate's record; it is not shown on the public page."),
+        error_messages={"required": _("Say why the certificate is revoked.")},
+    )

@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Max
 
 from lessons.loading import DUTY_SLUGS, LAYER_SLUGS, ContentError, ContentFile, CourseContent
 from lessons.models import Course, Layer, Lesson, Owner, Service, Step
@@ -400,7 +401,9 @@ def write_exams(exams: list[dict], course_slug: str, stats: Counter) -> None:
         .select_related("exam")
         .prefetch_related("questions")
     }
-    for order, exam in enumerate(exams, start=1):
+    # Listed after every practice quiz: the exam is where the course ends.
+    after = Quiz.objects.filter(mode=Quiz.Mode.PRACTICE).aggregate(last=Max("order"))["last"]
+    for order, exam in enumerate(exams, start=(after or 0) + 1):
         before = existing.pop(exam["slug"], None)
         quiz = _upsert(
             Quiz,

@@ -271,7 +271,8 @@ class Choice(models.Model):
 
 class QuizQuerySet(models.QuerySet):
     def available(self):
-        return self.filter(retired=False)
+        # An exam runs on its settings; one without them (half made in the admin) is hidden.
+        return self.filter(retired=False).exclude(mode=Quiz.Mode.EXAM, exam__isnull=True)
 
     def practice(self):
         """The practice quizzes a learner can take now."""
@@ -899,15 +900,24 @@ class ExamSettings(models.Model):
         verbose_name_plural = _("exam settings")
         constraints = [
             models.CheckConstraint(
-                condition=Q(pass_mark__gte=1, pass_mark__lte=100), name="pass_mark_is_1_to_100"
+                condition=Q(pass_mark__gte=1, pass_mark__lte=100),
+                name="pass_mark_is_1_to_100",
+                violation_error_message=_("The pass mark is a percent from 1 to 100."),
             ),
             models.CheckConstraint(
                 condition=Q(time_limit_minutes__gte=1, max_attempts__gte=1, validity_days__gte=1),
                 name="exam_limits_are_positive",
+                violation_error_message=_(
+                    "The time limit, the attempts and the validity must each be at least 1."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(renewal_window_days__lt=models.F("validity_days")),
                 name="renewal_opens_before_expiry",
+                violation_error_message=_(
+                    "Make the renewal window shorter than the validity, so that renewal "
+                    "opens before the certificate expires."
+                ),
             ),
         ]
 

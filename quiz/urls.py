@@ -18,4 +18,9 @@ urlpatterns = [
     ),
     path("attempts/<int:attempt_id>/submit", views.submit, name="submit"),
     path("attempts/<int:attempt_id>/review/", views.review, name="review"),
+    path("certificates/", views.certificate_lookup, name="certificate_lookup"),
+    path("certificates/<str:code>/", views.verify, name="verify"),
+    path("certificates/<str:code>/print", views.certificate_print, name="certificate_print"),
+    path("certificates/<str:code>/qr.svg", views.certificate_qr, name="certificate_qr"),
+    path("certificates/<str:code>/revoke", views.revoke, name="certificate_revoke"),
 ]

@@ -1,48 +1,140 @@
+import io
+
+import qrcode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
+from qrcode.image.svg import SvgPathImage
 
-from .forms import answer_form
-from .models import Attempt, AttemptClosedError, Question, Quiz, get_attempt_for, layer_names
+from .eligibility import Eligibility, Wait
+from .forms import CertificateCodeForm, RevokeForm, answer_form, is_tampered
+from .models import (
+    Attempt,
+    AttemptClosedError,
+    AttemptExpiredError,
+    Certificate,
+    ExamRefusedError,
+    ExamSettings,
+    Question,
+    Quiz,
+    get_attempt_for,
+    layer_names,
+)
+from .ratelimit import over_limit
 
 CLOSED = gettext_lazy("This attempt is finished, so its answers can no longer change.")
+TIME_UP = gettext_lazy(
+    "Time is up. Answers after the deadline are not accepted; your exam was scored with "
+    "the answers you had given."
+)
+# Certificate checks per client address and minute: plenty for people, slow for a
+# script that guesses codes.
+VERIFY_LIMIT = 30
+VERIFY_WINDOW = 60
 
 
 @require_GET
 def quiz_list(request: HttpRequest) -> HttpResponse:
-    quizzes = Quiz.objects.available().with_question_counts()
+    quizzes = Quiz.objects.available().with_question_counts().select_related("exam")
     if request.user.is_authenticated:
         quizzes = quizzes.with_best_scores_for(request.user)
     return render(request, "quiz/quiz_list.html", {"quizzes": quizzes})
 
 
+def _available_quiz(slug: str) -> Quiz:
+    return get_object_or_404(
+        Quiz.objects.available().with_question_counts().select_related("exam"), slug=slug
+    )
+
+
 @require_GET
 def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    quiz = get_object_or_404(Quiz.objects.available().with_question_counts(), slug=slug)
-    attempts = []
+    """A quiz's start page. An exam's states its rules and what they allow the learner now."""
+    quiz = _available_quiz(slug)
+    context = {"quiz": quiz, "attempts": []}
     if request.user.is_authenticated:
-        attempts = Attempt.objects.records_for(request.user).filter(quiz=quiz)
-    return render(request, "quiz/quiz_detail.html", {"quiz": quiz, "attempts": attempts})
+        if quiz.is_exam:
+            Attempt.objects.filter(user=request.user, quiz=quiz).close_expired()
+        context["attempts"] = Attempt.objects.records_for(request.user).filter(quiz=quiz)
+    if not quiz.is_exam:
+        return render(request, "quiz/quiz_detail.html", context)
+    open_attempt = next((a for a in context["attempts"] if not a.is_submitted), None)
+    if request.user.is_authenticated and open_attempt is None:
+        verdict = quiz.exam.eligibility_for(request.user, timezone.now())
+        context["verdict"] = verdict
+        context["refusal"] = None if verdict.allowed else refusal_message(quiz.exam, verdict)
+    context["open_attempt"] = open_attempt
+    return render(request, "quiz/exam_detail.html", context)
+
+
+def refusal_message(exam: ExamSettings, verdict: Eligibility) -> str:
+    """Why the learner cannot start the exam now, and from when they can."""
+    when = _when(verdict.next_start)
+    if verdict.reason == Wait.CERTIFIED:
+        expiry = _when(verdict.next_start + exam.rules.renewal_window)
+        return _(
+            "You already hold a valid certificate, until %(expiry)s. You can renew it "
+            "by taking the exam again from %(when)s."
+        ) % {"expiry": expiry, "when": when}
+    if verdict.reason == Wait.NO_ATTEMPTS_LEFT:
+        return ngettext(
+            "You have used your %(count)d attempt for this period. Your next attempt is "
+            "allowed from %(when)s.",
+            "You have used all %(count)d attempts for this period. Your next attempt is "
+            "allowed from %(when)s.",
+            exam.max_attempts,
+        ) % {"count": exam.max_attempts, "when": when}
+    return ngettext(
+        "The exam asks for %(hours)d hour between attempts. Your next attempt is allowed "
+        "from %(when)s.",
+        "The exam asks for %(hours)d hours between attempts. Your next attempt is allowed "
+        "from %(when)s.",
+        exam.cooldown_hours,
+    ) % {"hours": exam.cooldown_hours, "when": when}
+
+
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "j F Y, H:i T")
 
 
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    quiz = get_object_or_404(Quiz.objects.available().with_question_counts(), slug=slug)
+    quiz = _available_quiz(slug)
     if not request.user.is_authenticated:
         return redirect_to_login(quiz.get_absolute_url())
-    if not quiz.question_total:
-        messages.error(request, _("This quiz has no questions yet."))
+    if not quiz.is_ready:
+        if quiz.is_exam:
+            messages.error(
+                request,
+                _("This exam cannot start: its pool holds fewer questions than it draws."),
+            )
+        else:
+            messages.error(request, _("This quiz has no questions yet."))
         return redirect(quiz)
-    attempt, _created = Attempt.objects.start(request.user, quiz)
+    try:
+        attempt, _created = Attempt.objects.start(request.user, quiz)
+    except ExamRefusedError as refused:
+        messages.error(request, refusal_message(quiz.exam, refused.eligibility))
+        return redirect(quiz)
     return redirect(attempt)
+
+
+def _closed_by_deadline(request: HttpRequest, attempt: Attempt) -> bool:
+    """Score an exam attempt whose time ran out, and tell the learner. True if it was."""
+    if not attempt.is_submitted and attempt.close_if_expired():
+        messages.warning(request, TIME_UP)
+        return True
+    return False
 
 
 @require_GET
@@ -62,6 +154,8 @@ def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
 def question(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
     """One question a screen. POST answers it; with htmx the card is swapped in place."""
     attempt = get_attempt_for(request.user, attempt_id)
+    if attempt.quiz.is_exam:
+        return _exam_question(request, attempt, position)
     if attempt.is_submitted:
         if request.method == "POST":
             messages.error(request, CLOSED)
@@ -102,11 +196,66 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+def _exam_question(request: HttpRequest, attempt: Attempt, position: int) -> HttpResponse:
+    """An exam question: the answer is saved and the learner moves on, with no word on
+    whether it was right. Full pages only, each showing the time left."""
+    if _closed_by_deadline(request, attempt) or attempt.is_submitted:
+        if request.method == "POST" and not attempt.timed_out:
+            messages.error(request, CLOSED)
+        return redirect(attempt.get_review_url())
+    question, choices = attempt.question_at(position)
+    answered = question.pk in attempt.answered_question_ids
+    form = answer_form(
+        question,
+        choices,
+        layer_names([question]),
+        data=request.POST if request.method == "POST" and not answered else None,
+    )
+    status = 200
+    if request.method == "POST":
+        if answered:
+            messages.info(
+                request, _("You had already answered that question; your first answer stands.")
+            )
+            return redirect(
+                attempt.question_url(attempt.next_unanswered_position(position) or position)
+            )
+        if form.is_valid():
+            try:
+                attempt.record_answer(question, **form.selection())
+            except AttemptExpiredError:
+                messages.warning(request, TIME_UP)
+                return redirect(attempt.get_review_url())
+            except AttemptClosedError:
+                messages.error(request, CLOSED)
+                return redirect(attempt.get_review_url())
+            return redirect(
+                attempt.question_url(attempt.next_unanswered_position(position) or position)
+            )
+        # A value no control offers comes from a forged request: 400, nothing stored.
+        status = 400 if is_tampered(form) else 200
+    seconds_left = attempt.seconds_left()
+    context = {
+        "attempt": attempt,
+        "position": position,
+        "question": question,
+        "form": form,
+        "answered": answered,
+        "answered_count": len(attempt.answered_question_ids),
+        "unanswered": attempt.question_total - len(attempt.answered_question_ids),
+        "next_position": attempt.next_unanswered_position(after=position),
+        "seconds_left": seconds_left,
+        "minutes_left": seconds_left // 60,
+    }
+    return render(request, "quiz/exam_question.html", context, status=status)
+
+
 @require_POST
 @login_required
 def submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = get_attempt_for(request.user, attempt_id)
-    attempt.submit()
+    if not _closed_by_deadline(request, attempt):
+        attempt.submit()
     return redirect(attempt.get_review_url())
 
 
@@ -114,11 +263,31 @@ def submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @login_required
 def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = get_attempt_for(request.user, attempt_id)
+    _closed_by_deadline(request, attempt)
     if not attempt.is_submitted:
         messages.info(request, _("Finish the quiz to see your score and the review."))
         return redirect(attempt)
+    if attempt.quiz.is_exam:
+        return _exam_result(request, attempt)
     context = {"attempt": attempt, "items": attempt.review_items()}
     return render(request, "quiz/review.html", context)
+
+
+def _exam_result(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    """Score, verdict and lessons to review; never the questions' answers, so the pool
+    stays fit for the next candidate."""
+    exam = attempt.quiz.exam
+    context = {
+        "attempt": attempt,
+        "exam": exam,
+        "lessons": attempt.lessons_to_review(),
+        "certificate": Certificate.objects.filter(attempt=attempt).first(),
+    }
+    if not attempt.passed and not attempt.quiz.retired:
+        verdict = exam.eligibility_for(request.user, timezone.now())
+        context["verdict"] = verdict
+        context["refusal"] = None if verdict.allowed else refusal_message(exam, verdict)
+    return render(request, "quiz/exam_result.html", context)
 
 
 @require_GET
@@ -127,3 +296,98 @@ def stats(request: HttpRequest) -> HttpResponse:
     if not request.user.is_staff:
         raise PermissionDenied
     return render(request, "quiz/stats.html", {"rows": Question.objects.statistics()})
+
+
+def _certificate_code(code: str) -> str:
+    """The canonical code, or 404: a malformed code names no certificate."""
+    form = CertificateCodeForm({"code": code})
+    if not form.is_valid():
+        raise Http404("Not a certificate code")
+    return form.cleaned_data["code"]
+
+
+def get_certificate_for(user, code: str) -> Certificate:
+    """The learner's own certificate, or 404: only its holder prints it."""
+    return get_object_or_404(
+        Certificate.objects.select_related("quiz__exam"), code=_certificate_code(code), user=user
+    )
+
+
+@require_GET
+def certificate_lookup(request: HttpRequest) -> HttpResponse:
+    """Type a code, get its verification page."""
+    form = CertificateCodeForm(request.GET if "code" in request.GET else None)
+    if form.is_valid():
+        return redirect("quiz:verify", code=form.cleaned_data["code"])
+    return render(request, "quiz/certificate_lookup.html", {"form": form})
+
+
+@require_GET
+@never_cache
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: is this certificate valid, expired or revoked? Name, course, dates only."""
+    if over_limit(request, "verify", VERIFY_LIMIT, VERIFY_WINDOW):
+        response = render(request, "quiz/too_many_checks.html", status=429)
+        response["Retry-After"] = str(VERIFY_WINDOW)
+        return response
+    form = CertificateCodeForm({"code": code})
+    certificate = None
+    if form.is_valid():
+        if form.cleaned_data["code"] != code:
+            return redirect("quiz:verify", code=form.cleaned_data["code"])
+        certificate = Certificate.objects.filter(code=code).first()
+    if certificate is None:
+        return render(request, "quiz/certificate_not_found.html", {"form": form}, status=404)
+    context = {"certificate": certificate, "status": certificate.status_at(timezone.now())}
+    return render(request, "quiz/verify.html", context)
+
+
+@require_GET
+@login_required
+def certificate_print(request: HttpRequest, code: str) -> HttpResponse:
+    certificate = get_certificate_for(request.user, code)
+    records = Certificate.objects.records_for(request.user)
+    context = {
+        "record": next(r for r in records if r.certificate.pk == certificate.pk),
+        "verify_url": request.build_absolute_uri(certificate.get_absolute_url()),
+    }
+    return render(request, "quiz/certificate.html", context)
+
+
+@require_GET
+@login_required
+def certificate_qr(request: HttpRequest, code: str) -> HttpResponse:
+    """The QR code of the certificate's verification address, as SVG made here."""
+    certificate = get_certificate_for(request.user, code)
+    image = qrcode.make(
+        request.build_absolute_uri(certificate.get_absolute_url()),
+        image_factory=SvgPathImage,
+        border=2,
+    )
+    svg = io.BytesIO()
+    image.save(svg)
+    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def revoke(request: HttpRequest, code: str) -> HttpResponse:
+    """Staff withdraw a certificate, with a reason that stays on its record."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("revoked_by"), code=_certificate_code(code)
+    )
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and certificate.revoked_at is None and form.is_valid():
+        certificate.revoke(request.user, form.cleaned_data["reason"])
+        messages.success(
+            request, _("Certificate %(code)s is revoked.") % {"code": certificate.code}
+        )
+        return redirect(certificate)
+    context = {
+        "certificate": certificate,
+        "status": certificate.status_at(timezone.now()),
+        "form": form,
+    }
+    return render(request, "quiz/revoke.html", context)

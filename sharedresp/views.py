@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from cohorts.report import assignments_for, today
 from lessons import progress
-from quiz.models import Attempt, Quiz
+from quiz.models import Attempt, Certificate, Quiz
 from workshops.models import Participant
 
 from .forms import SignUpForm
@@ -24,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "quiz_records": Quiz.objects.available().with_best_scores_for(request.user),
         "quiz_attempts": Attempt.objects.records_for(request.user),
         "workshop_records": Participant.objects.records_for(request.user),
+        "certificates": Certificate.objects.records_for(request.user),
         "assignments": assignments_for(request.user, today()),
     }
     return render(request, "dashboard.html", context)

@@ -62,3 +62,11 @@ def course(db):
     from django.core.management import call_command
 
     call_command("load_content", stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rate-limit counts must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -33,3 +33,11 @@ def test_readme_starts_with_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     first_commands = re.findall(r"^\s*(make \w+)", readme, flags=re.MULTILINE)[:2]
     assert first_commands == ["make run", "make test"]
+
+
+def test_every_management_command_the_readme_names_exists():
+    from django.core.management import get_commands
+
+    named = set(re.findall(r"manage\.py\s+(\w+)", (ROOT / "README.md").read_text()))
+    assert {"load_content", "close_expired_attempts"} <= named
+    assert named <= set(get_commands())

@@ -39,6 +39,12 @@ def current_kind(page) -> str:
 
 
 def answer(page, kind: str, *, right: bool):
+    """Answer and check: right, or (for true/false) wrong."""
+    choose(page, kind, right=right)
+    page.get_by_role("button", name="Check answer").click()
+
+
+def choose(page, kind: str, *, right: bool = True):
     """Choose an answer: right, or (for true/false) wrong."""
     if kind == "classify":
         for layer, owner in EC2_OWNERS.items():
@@ -50,7 +56,6 @@ def answer(page, kind: str, *, right: bool):
         page.get_by_label("Right", exact=True).check()
     else:
         page.get_by_label("True" if right else "False", exact=True).check()
-    page.get_by_role("button", name="Check answer").click()
 
 
 def test_take_a_practice_quiz_with_htmx_reload_and_resume_then_review(four_kinds, new_page):

@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from quiz.models import Answer, Attempt
+from quiz.models import Answer, Attempt, Certificate
 
-from .conftest import kind_at, right_answer, wrong_answer
+from .conftest import answer_right, kind_at, right_answer, wrong_answer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RACERS = 4
@@ -84,3 +84,14 @@ def test_an_answer_racing_the_submit_is_either_scored_or_refused(attempt, learne
     attempt.refresh_from_db()
     # Whichever came first, the score agrees with the answers stored.
     assert attempt.score == 25 * Answer.objects.filter(attempt=attempt).count()
+
+
+def test_racing_submits_of_a_passing_exam_issue_one_certificate(exam, learner):
+    attempt, _created = Attempt.objects.start(learner, exam)
+    for position in range(1, attempt.question_total + 1):
+        answer_right(attempt, position)
+    statuses = race(learner, [("post", f"/attempts/{attempt.pk}/submit", {})] * RACERS)
+    assert statuses == [302] * RACERS
+    attempt.refresh_from_db()
+    assert (attempt.score, attempt.passed) == (100, True)
+    assert Certificate.objects.filter(attempt=attempt).count() == 1

@@ -45,6 +45,8 @@ def test_the_shipped_exam_draws_twenty_from_the_whole_bank_with_the_chosen_rules
         settings.renewal_window_days,
     ) == (30, 80, 3, 24, 365, 30)
     assert settings.course.slug == "shared-responsibility"
+    practice = Quiz.objects.filter(mode=Quiz.Mode.PRACTICE).values_list("order", flat=True)
+    assert exam.order > max(practice)  # listed after the practice quizzes
     assert "0 created, 0 updated, 2 unchanged" in load().splitlines()[2]
 
 

@@ -280,11 +280,11 @@ def test_a_bad_address_is_404(attempt, learner_client, path):
     assert not Answer.objects.exists()
 
 
+@pytest.mark.parametrize("slug", ["the-stack", "test-exam"])
 def test_another_learners_attempt_is_404_everywhere(
-    small_bank, learner, other_learner, learner_client
+    exam, learner, other_learner, learner_client, slug
 ):
-    small_bank(4)
-    theirs = start(other_learner)
+    theirs = start(other_learner, slug)
     question = question_at(theirs, 1)
     for method, path, data in [
         ("get", f"/attempts/{theirs.pk}/", None),

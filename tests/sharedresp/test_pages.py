@@ -12,6 +12,7 @@ PUBLIC_PAGES = [
     "/accounts/signup/",
     "/accounts/password_reset/",
     "/accounts/password_reset/done/",
+    "/certificates/",
 ]
 
 
