@@ -52,6 +52,22 @@ def test_a_typo_in_a_yes_no_variable_stops_the_app():
     assert "DJANGO_DEBUG must be 1 or 0" in result.stderr
 
 
+def test_manage_py_on_a_developer_machine_runs_in_debug_mode():
+    result = run_manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("True")
+
+
+def test_manage_py_with_a_secret_key_runs_in_production_mode():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+        DJANGO_SECRET_KEY=PRODUCTION_KEY,
+    )
+    assert result.stdout.strip().endswith("False"), result.stderr
+
+
 def test_debug_mode_runs_without_a_secret_key():
     result = run_manage("check", DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
