@@ -28,8 +28,9 @@ run: $(VENV)/.installed
 	@echo
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver --skip-checks 127.0.0.1:$(PORT)
 
+# One test process per core (pytest-xdist); each gets its own test database.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
