@@ -344,23 +344,28 @@ def _read_lessons(directory, errors, content):
         errors.append(ContentError(directory, 0, f"lesson slug {slug!r} is used twice"))
 
 
+def upsert(model, obj, fields: dict, stats):
+    """Create `obj` if it is None, else save it only if a field differs; count which."""
+    if obj is None:
+        stats["created"] += 1
+        return model.objects.create(**fields)
+    changed = [name for name, value in fields.items() if getattr(obj, name) != value]
+    if not changed:
+        stats["unchanged"] += 1
+        return obj
+    for name in changed:
+        setattr(obj, name, fields[name])
+    obj.save()  # whole row: save() may derive fields (a step's HTML from its Markdown)
+    stats["updated"] += 1
+    return obj
+
+
 def _sync(model, rows: list[dict], key: str, stats, **scope):
     """Create, update or delete `model` rows so they match `rows` exactly (by `key`)."""
     existing = {getattr(obj, key): obj for obj in model.objects.filter(**scope)}
-    kept = {}
-    for row in rows:
-        obj = existing.get(row[key])
-        if obj is None:
-            obj = model.objects.create(**scope, **row)
-            stats["created"] += 1
-        elif any(getattr(obj, name) != value for name, value in row.items()):
-            for name, value in row.items():
-                setattr(obj, name, value)
-            obj.save()
-            stats["updated"] += 1
-        else:
-            stats["unchanged"] += 1
-        kept[row[key]] = obj
+    kept = {
+        row[key]: upsert(model, existing.get(row[key]), {**scope, **row}, stats) for row in rows
+    }
     stale = [obj.pk for k, obj in existing.items() if k not in kept]
     if stale:
         model.objects.filter(pk__in=stale).delete()

@@ -19,11 +19,6 @@ class Course(models.Model):
         return self.title
 
 
-class LessonQuerySet(models.QuerySet):
-    def with_step_counts(self):
-        return self.annotate(step_count=Count("steps"))
-
-
 class Lesson(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
     slug = models.SlugField(unique=True)
@@ -31,8 +26,6 @@ class Lesson(models.Model):
     summary = models.TextField()
     order = models.PositiveIntegerField()
     sources = models.JSONField(default=list, blank=True)
-
-    objects = LessonQuerySet.as_manager()
 
     class Meta:
         ordering = ["order"]

@@ -18,7 +18,14 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Max
 
-from lessons.loading import DUTY_SLUGS, LAYER_SLUGS, ContentError, ContentFile, CourseContent
+from lessons.loading import (
+    DUTY_SLUGS,
+    LAYER_SLUGS,
+    ContentError,
+    ContentFile,
+    CourseContent,
+    upsert,
+)
 from lessons.models import Course, Layer, Lesson, Owner, Service, Step
 
 from .models import Choice, ExamSettings, Question, Quiz
@@ -209,7 +216,7 @@ def write_questions(questions: list[dict], stats: Counter) -> None:
             "order": order,
             "retired": False,
         }
-        question = _upsert(Question, existing.get(row["slug"]), fields, stats)
+        question = upsert(Question, existing.get(row["slug"]), fields, stats)
         _write_choices(question, row["choices"], choices.get(question.pk, {}), stats)
         saved.append(question)
     stats["retired"] += (
@@ -218,21 +225,6 @@ def write_questions(questions: list[dict], stats: Counter) -> None:
         .update(retired=True)
     )
     _write_quizzes(lessons.values(), saved, stats)
-
-
-def _upsert(model, obj, fields: dict, stats: Counter):
-    if obj is None:
-        stats["created"] += 1
-        return model.objects.create(**fields)
-    changed = [name for name, value in fields.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, fields[name])
-        obj.save(update_fields=changed)
-        stats["updated"] += 1
-    else:
-        stats["unchanged"] += 1
-    return obj
 
 
 def _write_choices(question, rows, existing: dict, stats: Counter) -> None:
@@ -244,7 +236,7 @@ def _write_choices(question, rows, existing: dict, stats: Counter) -> None:
         choice = existing.pop(row["text"], None) or reworded.pop(row["order"], None)
         if choice is not None:
             existing.pop(choice.text, None)
-        _upsert(Choice, choice, {"question_id": question.pk, **row}, stats)
+        upsert(Choice, choice, {"question_id": question.pk, **row}, stats)
     if existing:
         Choice.objects.filter(pk__in=[choice.pk for choice in existing.values()]).delete()
         stats["removed"] += len(existing)
@@ -284,7 +276,7 @@ def _write_quizzes(lessons, questions, stats: Counter) -> None:
     existing = {quiz.slug: quiz for quiz in practice}
     for fields, members in plans:
         before = existing.pop(fields["slug"], None)
-        quiz = _upsert(Quiz, before, fields, stats)
+        quiz = upsert(Quiz, before, fields, stats)
         if before is None:
             quiz.questions.set(members)
         elif {q.pk for q in quiz.questions.all()} != {q.pk for q in members}:
@@ -405,7 +397,7 @@ def write_exams(exams: list[dict], course_slug: str, stats: Counter) -> None:
     after = Quiz.objects.filter(mode=Quiz.Mode.PRACTICE).aggregate(last=Max("order"))["last"]
     for order, exam in enumerate(exams, start=(after or 0) + 1):
         before = existing.pop(exam["slug"], None)
-        quiz = _upsert(
+        quiz = upsert(
             Quiz,
             before,
             {
@@ -420,7 +412,7 @@ def write_exams(exams: list[dict], course_slug: str, stats: Counter) -> None:
             },
             stats,
         )
-        _upsert(
+        upsert(
             ExamSettings,
             getattr(before, "exam", None),
             {
