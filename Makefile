@@ -1,4 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
+# `make run` serves the site and runs the task worker beside it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,7 +26,12 @@ run: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(BIN)/python manage.py load_content
 	@echo
 	@echo "  sharedresp is serving on http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)"
+	@echo "  Open that address first: the home page draws the house; lesson 1 needs no account."
+	@echo "  To try every role: $(BIN)/python manage.py demo  (prints the logins)"
 	@echo
+# The task worker (emails) runs beside the web server and stops with it.
+	DJANGO_DEBUG=1 $(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver --skip-checks 127.0.0.1:$(PORT)
 
 # One test process per core (pytest-xdist); each gets its own test database.

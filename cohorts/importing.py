@@ -3,8 +3,14 @@
 A file is checked completely before anything is saved. Any problem (a bad email, a
 duplicate row, a wrong column, text that is not UTF-8, an empty or oversized file)
 rejects the whole file, with every problem listed by line. A good file creates the
-missing accounts without a password, adds everyone to their cohort, and emails each new
-account a set-password link. Importing the same file again changes nothing.
+missing accounts without a password, adds everyone to their cohort, and queues the
+emails: a set-password link for each new account, and for each existing account a notice
+that it was added (so nobody is added to a cohort, where a manager reads their
+progress, without knowing). The task worker sends them, so the import never waits for
+the mail server. Importing the same file again changes nothing.
+
+What the importing manager is told never says which addresses already had accounts.
+With DJANGO_COHORT_DOMAINS set, only addresses at those domains can be imported.
 """
 
 import csv
@@ -13,22 +19,25 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import mail
+from . import tasks
 from .models import Cohort, Membership
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 5_000
 REQUIRED_COLUMNS = ("email", "name")
 OPTIONAL_COLUMNS = ("cohort",)
-NAME_MAX_LENGTH = 150  # the User model's
-EMAIL_MAX_LENGTH = 254  # the User model's
+
+
+def normalise_domain(domain: str) -> str:
+    """A domain as the site's email rule writes it in a normalised address."""
+    return get_user_model().objects.normalize_email(f"x@{domain}").rpartition("@")[2]
 
 
 @dataclass(frozen=True)
@@ -136,37 +145,42 @@ class RowChecker:
             )
             return None
         before = len(self.problems)
-        email = self.email(line, values["email"].strip().lower())
+        # The site's one rule for when two addresses are the same person.
+        email = get_user_model().objects.normalize_email(values["email"])
         name = " ".join(values["name"].split())
-        if not name:
-            self.fail(line, _("the name is missing"))
-        elif any(unicodedata.category(character) == "Cc" for character in name):
+        if self.person(line, email, name):
+            self.domain(line, email)
+        if any(unicodedata.category(character) == "Cc" for character in name):
             self.fail(line, _("the name holds a control character"))
-        elif len(name) > NAME_MAX_LENGTH:
-            self.fail(
-                line, _("the name is longer than %(max)s characters") % {"max": NAME_MAX_LENGTH}
-            )
         cohort = self.cohort(line, values.get("cohort", "").strip())
         if len(self.problems) > before:
             return None
         return self.unique(ImportRow(line, email, name, cohort))
 
-    def email(self, line: int, email: str) -> str:
-        if not email:
-            self.fail(line, _("the email address is missing"))
-            return email
-        if len(email) > EMAIL_MAX_LENGTH:
+    def person(self, line: int, email: str, name: str) -> bool:
+        """The User model's own rules for the two columns (given, not too long, a
+        well-formed address), each problem named by the field's label."""
+        User = get_user_model()
+        others = [f.name for f in User._meta.fields if f.name not in ("email", "name")]
+        try:
+            User(email=email, name=name).clean_fields(exclude=others)
+        except ValidationError as error:
+            for name_of_field, messages in error.message_dict.items():
+                label = User._meta.get_field(name_of_field).verbose_name
+                for message in messages:
+                    problem = _("%(field)s: %(message)s") % {"field": label, "message": message}
+                    self.fail(line, problem)
+            return False
+        return True
+
+    def domain(self, line: int, email: str) -> None:
+        domains = [normalise_domain(domain) for domain in settings.COHORT_DOMAINS]
+        if domains and email.rpartition("@")[2] not in domains:
             self.fail(
                 line,
-                _("the email address is longer than %(max)s characters")
-                % {"max": EMAIL_MAX_LENGTH},
+                _("“%(email)s” is not an address of your organisation (%(domains)s)")
+                % {"email": email, "domains": ", ".join(domains)},
             )
-            return email
-        try:
-            validate_email(email)
-        except ValidationError:
-            self.fail(line, _("“%(email)s” is not a valid email address") % {"email": email})
-        return email
 
     def cohort(self, line: int, text: str) -> Cohort | None:
         if not text:
@@ -255,26 +269,24 @@ class ImportResult:
     created: int = 0
     added: int = 0
     already: int = 0
-    unsent: list[str] = field(default_factory=list)  # emails whose link could not be sent
     cohorts: set = field(default_factory=set)
 
     def summary(self) -> str:
+        """What the manager is told: never how many of the people already had accounts."""
         parts = [
-            ngettext("%(count)s new account", "%(count)s new accounts", self.created)
-            % {"count": self.created},
             ngettext("%(count)s membership added", "%(count)s memberships added", self.added)
             % {"count": self.added},
             ngettext("%(count)s already a member", "%(count)s already members", self.already)
             % {"count": self.already},
         ]
         text = _("Import complete: %(parts)s.") % {"parts": ", ".join(parts)}
-        if self.created:
-            text += " " + _("Each new account was emailed a link to set its password.")
+        if self.added:
+            text += " " + _("Everyone added is being emailed to say so.")
         return text
 
 
 def apply(rows: list[ImportRow], *, invited_by, base_url: str) -> ImportResult:
-    """Create the missing accounts and memberships, all or nothing, then send the links.
+    """Create the missing accounts and memberships and queue their emails, all or nothing.
 
     Existing accounts and memberships are left as they are, so a second import of the
     same file creates nothing and emails nobody.
@@ -304,17 +316,19 @@ def apply(rows: list[ImportRow], *, invited_by, base_url: str) -> ImportResult:
                 [Membership(cohort_id=c, user_id=u) for c, u in wanted - have],
                 ignore_conflicts=True,  # a concurrent import of the same member is harmless
             )
+            created = {user.pk for user in new_users}
+            emails = {}  # user id: ("welcome" or "added", cohort ids)
+            for row in rows:
+                user_id = users[row.email].pk
+                if user_id in created:
+                    emails.setdefault(user_id, ("welcome", []))[1].append(row.cohort.pk)
+                elif (row.cohort.pk, user_id) not in have:
+                    emails.setdefault(user_id, ("added", []))[1].append(row.cohort.pk)
+            # In the same transaction: the emails exist exactly when the memberships do.
+            tasks.enqueue_import_emails(emails, inviter_id=invited_by.pk, base_url=base_url)
     except IntegrityError as error:
         raise ImportConflictError from error
     result.created = len(new_users)
     result.added = len(wanted - have)
     result.already = len(wanted & have)
-    cohorts_of = defaultdict(list)
-    for row in rows:
-        cohorts_of[row.email].append(row.cohort)
-    messages = [
-        mail.welcome_message(user, cohorts_of[user.email], inviter=invited_by, base_url=base_url)
-        for user in sorted(new_users, key=lambda user: user.email)
-    ]
-    result.unsent = [email.to[0] for email in mail.send_each(messages)]
     return result

@@ -1,4 +1,5 @@
-"""The emails cohorts send: set-password links for new members, and reminders."""
+"""The emails cohorts send: set-password links for new members, notices to existing
+accounts added to a cohort, and reminders."""
 
 import logging
 import smtplib
@@ -41,6 +42,19 @@ def welcome_message(user, cohorts, *, inviter, base_url: str) -> EmailMessage:
         "link": set_password_url(user, base_url),
     }
     return message("welcome", user, context)
+
+
+def added_message(user, cohorts, *, inviter, base_url: str) -> EmailMessage:
+    """The notice to an existing account that it was added to cohorts: its owner learns
+    who now sees their progress, and can object."""
+    context = {
+        "inviter": inviter,
+        "cohorts": sorted(cohorts, key=lambda cohort: cohort.due_date),
+        "site_url": base_url,
+    }
+    email = message("added", user, context)
+    email.reply_to = [inviter.email]
+    return email
 
 
 def send_each(messages: list[EmailMessage]) -> list[EmailMessage]:

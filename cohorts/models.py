@@ -5,7 +5,6 @@ import itertools
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -18,14 +17,18 @@ RESERVED_SLUGS = {"new", "import"}
 
 
 def can_manage_cohorts(user) -> bool:
-    """Managers run cohorts; staff may open every cohort."""
-    return user.is_authenticated and (user.is_staff or user.is_manager)
+    """Managers run their own cohorts; some (training leads) may manage every cohort."""
+    return user.has_perm("cohorts.manage_own_cohorts") or user.has_perm(
+        "cohorts.manage_any_cohort"
+    )
 
 
 class CohortQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Staff see every cohort; a manager sees the cohorts they own."""
-        return self.all() if user.is_staff else self.filter(owner=user)
+        """Those who manage any cohort see all; a manager sees the cohorts they own."""
+        return (
+            self.all() if user.has_perm("cohorts.manage_any_cohort") else self.filter(owner=user)
+        )
 
     def with_member_counts(self):
         return self.annotate(member_count=Count("memberships"))
@@ -57,6 +60,10 @@ class Cohort(models.Model):
 
     class Meta:
         ordering = ["due_date", "name"]
+        permissions = [
+            ("manage_own_cohorts", _("Can run cohorts of their own")),
+            ("manage_any_cohort", _("Can manage any cohort")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["owner", "name"], name="cohort_name_unique_per_owner"),
             models.CheckConstraint(
@@ -117,12 +124,6 @@ class Cohort(models.Model):
         taken |= RESERVED_SLUGS
         candidates = itertools.chain([base], (f"{base}-{n}" for n in itertools.count(2)))
         return next(slug for slug in candidates if slug not in taken)
-
-
-def get_cohort_for(user, slug: str) -> Cohort:
-    """The cohort at `slug` if `user` may see it, else 404: another manager's cohort
-    is not theirs to know about. Callers check `can_manage_cohorts` first."""
-    return get_object_or_404(Cohort.objects.visible_to(user).select_related("owner"), slug=slug)
 
 
 class Membership(models.Model):

@@ -2,7 +2,8 @@
 
 Safe to run from cron every hour: each member is reminded at most once per period
 (a day or an ISO week), because a ReminderLog row is claimed, under its unique
-constraint, before the email goes out. Two overlapping runs cannot both claim it.
+constraint, in the transaction that queues the email. Two overlapping runs cannot both
+claim it; the task worker sends it, retrying while the mail server is down.
 """
 
 import datetime
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from . import mail
+from . import mail, tasks
 from .models import Cohort, Membership, ReminderLog
 from .report import current_totals, progress_for
 from .status import Progress, Status, Totals
@@ -32,7 +33,7 @@ class Reminder:
     progress: Progress
     totals: Totals
     overdue: bool
-    outcome: str = ""  # "sent", "would send", "already sent", "failed"
+    outcome: str = ""  # "queued", "would send", "already sent"
 
     @property
     def cohort(self) -> Cohort:
@@ -95,12 +96,13 @@ def send_reminders(
 
 
 def _claim_and_send(reminder: Reminder, key: str, site_url: str) -> str:
+    """Claim the reminder and queue its email together: both happen, or neither."""
     try:
         with transaction.atomic():
-            claim = ReminderLog.objects.create(membership=reminder.membership, period=key)
+            ReminderLog.objects.create(membership=reminder.membership, period=key)
+            tasks.send_reminder.enqueue(
+                reminder.membership.pk, overdue=reminder.overdue, site_url=site_url
+            )
     except IntegrityError:
         return "already sent"  # by a run that overlapped this one
-    if mail.send_each([reminder.message(site_url)]):
-        claim.delete()  # not sent: the next run tries again
-        return "failed"
-    return "sent"
+    return "queued"

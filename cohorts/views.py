@@ -2,7 +2,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,10 +11,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import importing, mail, report
+from plumbing.spreadsheet import csv_response
+from quiz.models import Misconception
+
+from . import importing, report, tasks
 from .forms import CohortForm, ImportForm, ReportQueryForm
-from .models import Cohort, can_manage_cohorts, get_cohort_for
-from .spreadsheet import csv_lines
+from .models import Cohort, can_manage_cohorts
+
+
+def get_cohort_for(user, slug: str) -> Cohort:
+    """The cohort at `slug` if `user` may see it, else 404: another manager's cohort
+    is not theirs to know about. Callers check `can_manage_cohorts` first."""
+    return get_object_or_404(Cohort.objects.visible_to(user).select_related("owner"), slug=slug)
 
 
 def manager_required(view):
@@ -77,7 +85,7 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug)
     query = ReportQueryForm(request.GET)
     if not query.is_valid():
-        return render(request, "400.html", status=400)
+        raise BadRequest
     today = report.today()
     cohort_report = report.cohort_report(cohort, today)
     status, sort = query.cleaned_data["status"], query.cleaned_data["sort"]
@@ -93,6 +101,10 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
     template = "cohorts/detail.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#members"
+    else:
+        # What the members get wrong, for the full page only: the htmx swap is the table.
+        members = cohort.memberships.values("user_id")
+        context["misconceptions"] = Misconception.objects.top_among(members)
     return render(request, template, context)
 
 
@@ -121,15 +133,6 @@ def import_members(request: HttpRequest, slug: str | None = None) -> HttpRespons
             )
         else:
             messages.success(request, result.summary())
-            if result.unsent:
-                messages.warning(
-                    request,
-                    _(
-                        "The set-password email could not be sent to %(emails)s. Once the "
-                        "mail server is back, use “Send a new link” beside each of them."
-                    )
-                    % {"emails": ", ".join(result.unsent)},
-                )
             if len(result.cohorts) == 1:
                 return redirect(result.cohorts.pop())
             return redirect("cohorts:list")
@@ -143,12 +146,9 @@ def import_members(request: HttpRequest, slug: str | None = None) -> HttpRespons
 def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     cohort = get_cohort_for(request.user, slug)
     on = report.today()
-    response = StreamingHttpResponse(
-        csv_lines(report.export_rows(cohort, on)), content_type="text/csv; charset=utf-8"
+    return csv_response(
+        report.export_rows(cohort, on), f"{cohort.slug}-report-{on.isoformat()}.csv"
     )
-    filename = f"{cohort.slug}-report-{on.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_POST
@@ -178,15 +178,12 @@ def send_link(request: HttpRequest, slug: str, membership_id: int) -> HttpRespon
     if user.has_usable_password():
         messages.info(request, _("%(name)s has already chosen a password.") % {"name": user.name})
         return redirect(cohort)
-    email = mail.welcome_message(
-        user, [cohort], inviter=request.user, base_url=request.build_absolute_uri("/")
+    tasks.enqueue_import_emails(
+        {user.pk: ("welcome", [cohort.pk])},
+        inviter_id=request.user.pk,
+        base_url=request.build_absolute_uri("/"),
     )
-    if mail.send_each([email]):
-        messages.warning(
-            request, _("The email to %(email)s could not be sent.") % {"email": user.email}
-        )
-    else:
-        messages.success(
-            request, _("A new set-password link was emailed to %(email)s.") % {"email": user.email}
-        )
+    messages.success(
+        request, _("A new set-password link is on its way to %(email)s.") % {"email": user.email}
+    )
     return redirect(cohort)

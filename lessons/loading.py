@@ -1,8 +1,11 @@
-"""Read the course from YAML files, check every fact of its shape, then upsert it.
+"""Read the course from YAML files, check them, then upsert it.
 
-Reading and checking touch no database, so a broken file can never leave half a course
-behind: `load_content` reads everything first and writes only when there is no error.
-Every error names the file and line.
+The loader checks what only it can see: the shape of the YAML and the references
+between files. Each record is then built as its model and judged by the model's own
+validation (lengths, choices, blanks, constraints), so a rule lives in one place.
+Checking writes nothing, so a broken file can never leave half a course behind:
+`load_content` reads everything first and writes only when there is no error. Every
+error names the file and line.
 """
 
 import re
@@ -10,12 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
-from .models import Course, Layer, Lesson, Owner, Responsibility, Service, Step
+from .models import Course, Layer, Lesson, Responsibility, Service, Step
 
 LAYER_SLUGS = ["physical", "network", "hypervisor", "operating-system", "application", "data"]
 DUTY_SLUGS = ["identity-and-access", "network-and-access-configuration", "encryption"]
+ALL_LAYER_SLUGS = [*LAYER_SLUGS, *DUTY_SLUGS]
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE_PATTERN = re.compile(r"^(\d{2})-([a-z0-9-]+)\.yaml$")
 
@@ -102,18 +107,19 @@ class ContentFile:
         for key in mapping.keys() - required - optional:
             self.error(self.line_of(mapping, key), f"unknown key {key!r}")
 
-    def text(self, mapping: LineDict, key: str, *, required=True) -> str:
+    def text(self, mapping: LineDict, key: str) -> str:
+        """The text at `key`, stripped; "" when absent (the model says if it may be)."""
         value = mapping.get(key)
-        if value is None and not required:
+        if value is None:
             return ""
-        if not isinstance(value, str) or not value.strip():
-            if key in mapping or required:
-                self.error(self.line_of(mapping, key), f"{key!r} must be non-empty text")
+        if not isinstance(value, str):
+            self.error(self.line_of(mapping, key), f"{key!r} must be text")
             return ""
         return value.strip()
 
-    def slug(self, mapping: LineDict, key: str, *, required=True) -> str:
-        value = self.text(mapping, key, required=required)
+    def slug(self, mapping: LineDict, key: str) -> str:
+        # Stricter than SlugField: slugs in files are lower-case, as the addresses are.
+        value = self.text(mapping, key)
         if value and not SLUG_PATTERN.match(value):
             self.error(
                 self.line_of(mapping, key),
@@ -121,14 +127,31 @@ class ContentFile:
             )
         return value
 
-    def choice(self, mapping: LineDict, key: str, choices) -> str:
-        value = self.text(mapping, key)
-        if value and value not in choices:
-            self.error(
-                self.line_of(mapping, key),
-                f"{key!r} must be one of {', '.join(choices)}, not {value!r}",
-            )
-        return value
+    def known(self, mapping: LineDict, key: str, names, what: str) -> bool:
+        """False, with an error, when `key` is given and is none of `names`."""
+        if key in mapping and mapping[key] not in names:
+            self.error(self.line_of(mapping, key), f"unknown {what} {mapping[key]!r}")
+            return False
+        return True
+
+    def check_model(self, instance, mapping: LineDict, keys={}, constraints=False):  # noqa: B006
+        """Judge one record by its model's own rules, each error at the line of its key
+        (`keys` maps a field to its key where the names differ), a rule across fields at
+        the mapping's line. Relations point into other files, which the loader checks,
+        and uniqueness is not asked (the record may be there already: it is updated). A
+        line that already has an error (a missing or mistyped key) is not told twice.
+        Check constraints cost a query each: ask for them where they say more than the
+        fields do (not where they repeat a field's choices)."""
+        exclude = {f.name for f in instance._meta.fields if f.is_relation or not f.editable}
+        try:
+            instance.full_clean(exclude, validate_unique=False, validate_constraints=constraints)
+        except ValidationError as error:
+            faulted = {e.line for e in self.errors if e.path == self.path}
+            for name, messages in error.message_dict.items():
+                key = keys.get(name, name)
+                label = f"{key}: " if name != NON_FIELD_ERRORS else ""
+                for message in messages if self.line_of(mapping, key) not in faulted else ():
+                    self.error(self.line_of(mapping, key), f"{label}{message}")
 
     def text_list(self, mapping: LineDict, key: str, *, required=False) -> list[str]:
         value = mapping.get(key, None if required else [])
@@ -174,6 +197,14 @@ class CourseContent:
                 return {step["slug"] for step in lesson["steps"]}
         return set()
 
+    def check_step(self, file: ContentFile, mapping: LineDict) -> None:
+        """`lesson` and `step` name a lesson of the course and one of its steps."""
+        lesson, step = mapping.get("lesson"), mapping.get("step")
+        lessons = {row["slug"] for row in self.lessons}
+        known = file.known(mapping, "lesson", lessons, "lesson")
+        if known and lesson and step and step not in self.step_slugs(lesson):
+            file.error(file.line_of(mapping, "step"), f"lesson {lesson!r} has no step {step!r}")
+
 
 def read_course(root: Path, errors: list[ContentError]) -> CourseContent:
     content = CourseContent()
@@ -196,6 +227,7 @@ def _read_course_file(path, errors, content):
         "title": file.text(data, "title"),
         "summary": file.text(data, "summary"),
     }
+    file.check_model(Course(**content.course), data)
 
 
 def _read_layers(path, errors, content):
@@ -204,17 +236,18 @@ def _read_layers(path, errors, content):
     if data is None:
         return
     file.check_keys(data, {"layers"})
-    expected = [*LAYER_SLUGS, *DUTY_SLUGS]
+    expected = ALL_LAYER_SLUGS
     for order, item in enumerate(file.mappings(data, "layers"), start=1):
         file.check_keys(item, {"slug", "name", "kind", "house_part", "summary"})
         layer = {
             "slug": file.slug(item, "slug"),
             "name": file.text(item, "name"),
-            "kind": file.choice(item, "kind", Layer.Kind.values),
+            "kind": file.text(item, "kind"),
             "house_part": file.text(item, "house_part"),
             "summary": file.text(item, "summary"),
             "order": order,
         }
+        file.check_model(Layer(**layer), item)
         wanted_kind = "duty" if layer["slug"] in DUTY_SLUGS else "layer"
         if layer["slug"] and layer["slug"] not in expected:
             file.error(item.line, f"unknown layer {layer['slug']!r}; expected one of {expected}")
@@ -226,7 +259,19 @@ def _read_layers(path, errors, content):
         file.error(data.line, f"layers must be, in this order: {', '.join(expected)}")
 
 
-SERVICE_ORDER = ["ec2", "rds", "lambda", "s3", "dynamodb"]
+SERVICE_ORDER = [
+    "ec2",
+    "outposts",
+    "ecs-ec2",
+    "eks",
+    "elastic-beanstalk",
+    "rds",
+    "fargate",
+    "lambda",
+    "s3",
+    "sqs",
+    "dynamodb",
+]
 
 
 def _service_files(root, errors):
@@ -234,7 +279,8 @@ def _service_files(root, errors):
     if not paths:
         errors.append(ContentError(root / "services", 0, "no service files"))
 
-    # The explorer lists services from most to least customer work; new ones go last.
+    # The explorer lists services from most to least customer work, starting with EC2 (the
+    # course's reference case); Outposts follows it as EC2 on your premises. New ones go last.
     def rank(path):
         slug = path.stem
         return (SERVICE_ORDER.index(slug) if slug in SERVICE_ORDER else len(SERVICE_ORDER), slug)
@@ -251,12 +297,13 @@ def _read_service(path, errors, content, order):
     service = {
         "slug": file.slug(data, "slug"),
         "name": file.text(data, "name"),
-        "category": file.choice(data, "category", Service.Category.values),
+        "category": file.text(data, "category"),
         "summary": file.text(data, "summary"),
         "sources": file.text_list(data, "sources"),
         "order": order,
-        "responsibilities": {},
     }
+    file.check_model(Service(**service), data)
+    service["responsibilities"] = {}
     if service["slug"] and service["slug"] != path.stem:
         file.error(
             file.line_of(data, "slug"), f"slug {service['slug']!r} must match the file name"
@@ -265,23 +312,21 @@ def _read_service(path, errors, content, order):
     if not isinstance(rows, LineDict):
         file.error(file.line_of(data, "responsibilities"), "'responsibilities' must be a mapping")
         return
-    for layer_slug in [*LAYER_SLUGS, *DUTY_SLUGS]:
+    for layer_slug in ALL_LAYER_SLUGS:
         if layer_slug not in rows:
             file.error(rows.line, f"no owner given for layer {layer_slug!r}")
     for layer_slug, row in rows.items():
         line = file.line_of(rows, layer_slug)
-        if layer_slug not in LAYER_SLUGS and layer_slug not in DUTY_SLUGS:
+        if layer_slug not in ALL_LAYER_SLUGS:
             file.error(line, f"unknown layer {layer_slug!r}")
             continue
         if not isinstance(row, LineDict):
             file.error(line, f"{layer_slug!r} must be a mapping with owner, why, customer_does")
             continue
         file.check_keys(row, {"owner", "why", "customer_does"})
-        service["responsibilities"][layer_slug] = {
-            "owner": file.choice(row, "owner", Owner.values),
-            "why": file.text(row, "why"),
-            "customer_does": file.text(row, "customer_does"),
-        }
+        fields = {key: file.text(row, key) for key in ("owner", "why", "customer_does")}
+        service["responsibilities"][layer_slug] = fields
+        file.check_model(Responsibility(**fields), row)
     content.services.append(service)
 
 
@@ -290,7 +335,6 @@ def _read_lessons(directory, errors, content):
     if not paths:
         errors.append(ContentError(directory, 0, "no lesson files"))
     service_slugs = {service["slug"] for service in content.services}
-    layer_slugs = {*LAYER_SLUGS, *DUTY_SLUGS}
     for path in paths:
         file = ContentFile(path, errors)
         name = LESSON_FILE_PATTERN.match(path.name)
@@ -307,8 +351,9 @@ def _read_lessons(directory, errors, content):
             "summary": file.text(data, "summary"),
             "sources": file.text_list(data, "sources"),
             "order": int(name.group(1)),
-            "steps": [],
         }
+        file.check_model(Lesson(**lesson), data)
+        lesson["steps"] = []
         if lesson["slug"] and lesson["slug"] != name.group(2):
             file.error(file.line_of(data, "slug"), "slug must match the file name")
         for order, item in enumerate(file.mappings(data, "steps"), start=1):
@@ -318,8 +363,9 @@ def _read_lessons(directory, errors, content):
                 "title": file.text(item, "title"),
                 "body": file.text(item, "body"),
                 "order": order,
-                "explorer": None,
             }
+            service = layer = None
+            view = "stack"
             if step["slug"] in {s["slug"] for s in lesson["steps"]}:
                 file.error(file.line_of(item, "slug"), f"step {step['slug']!r} appears twice")
             embed = item.get("explorer")
@@ -329,15 +375,15 @@ def _read_lessons(directory, errors, content):
                         file.line_of(item, "explorer"), "'explorer' needs service and layer"
                     )
                 else:
-                    file.check_keys(embed, {"service", "layer"})
+                    file.check_keys(embed, {"service", "layer"}, {"view"})
                     service = file.text(embed, "service")
                     layer = file.text(embed, "layer")
-                    if service and service not in service_slugs:
-                        file.error(file.line_of(embed, "service"), f"unknown service {service!r}")
-                    if layer and layer not in layer_slugs:
-                        file.error(file.line_of(embed, "layer"), f"unknown layer {layer!r}")
-                    step["explorer"] = (service, layer)
-            lesson["steps"].append(step)
+                    view = file.text(embed, "view") or view
+                    file.known(embed, "service", service_slugs, "service")
+                    file.known(embed, "layer", ALL_LAYER_SLUGS, "layer")
+            step["explorer_view"] = view
+            file.check_model(Step(**step), item, {"explorer_view": "explorer"})
+            lesson["steps"].append({**step, "explorer": (service, layer)})
         content.lessons.append(lesson)
     slugs = [lesson["slug"] for lesson in content.lessons]
     for slug in {s for s in slugs if slugs.count(s) > 1}:
@@ -399,13 +445,10 @@ def write_course(content: CourseContent, stats) -> None:
     for lesson in content.lessons:
         rows = []
         for step in lesson["steps"]:
-            service_slug, layer_slug = step["explorer"] or (None, None)
+            service_slug, layer_slug = step["explorer"]
             rows.append(
                 {
-                    "slug": step["slug"],
-                    "title": step["title"],
-                    "body": step["body"],
-                    "order": step["order"],
+                    **{key: value for key, value in step.items() if key != "explorer"},
                     "explorer_service": services.get(service_slug),
                     "explorer_layer": layers.get(layer_slug),
                 }

@@ -12,4 +12,10 @@ urlpatterns = [
     path("explorer/<slug:service_slug>/", views.explorer, name="explorer"),
     path("explorer/<slug:service_slug>/sort/", views.sort_stack, name="sort"),
     path("explorer/<slug:service_slug>/<slug:layer_slug>/", views.explorer, name="explorer_layer"),
+    path("company-owners/", views.company_owners, name="company_owners"),
+    path(
+        "company-owners/<int:owner_id>/remove",
+        views.remove_company_owner,
+        name="remove_company_owner",
+    ),
 ]

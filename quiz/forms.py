@@ -9,7 +9,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import CLASSIFY_OWNERS, CODE_ALPHABET, CODE_GROUP_LENGTH, CODE_GROUPS, Question
+from plumbing.codes import UNAMBIGUOUS_ALPHABET
+
+from .models import CLASSIFY_OWNERS, CODE_GROUP_LENGTH, CODE_GROUPS, Question
 
 INVALID_CHOICE = _("Choose one of the answers shown.")
 
@@ -98,7 +100,8 @@ class CertificateCodeForm(forms.Form):
     def clean_code(self) -> str:
         """The code in its one canonical spelling, XXXX-XXXX-XXXX in capitals."""
         letters = "".join(self.cleaned_data["code"].upper().split()).replace("-", "")
-        if len(letters) != CODE_GROUPS * CODE_GROUP_LENGTH or set(letters) - set(CODE_ALPHABET):
+        wrong_letters = set(letters) - set(UNAMBIGUOUS_ALPHABET)
+        if len(letters) != CODE_GROUPS * CODE_GROUP_LENGTH or wrong_letters:
             raise ValidationError(
                 _("That is not a certificate code: it has twelve letters and digits."),
                 code="invalid",
@@ -117,3 +120,39 @@ class RevokeForm(forms.Form):
         help_text=_("Kept with the certificate's record; it is not shown on the public page."),
         error_messages={"required": _("Say why the certificate is revoked.")},
     )
+
+
+class IncidentForm(forms.Form):
+    """An incident card's two answers: who acts, and the first action (one of its own)."""
+
+    who = forms.ChoiceField(
+        label=_("Who acts?"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose who acts."),
+            "invalid_choice": INVALID_CHOICE,
+        },
+    )
+    action = forms.TypedChoiceField(
+        label=_("What is the first action?"),
+        widget=forms.RadioSelect,
+        coerce=int,
+        error_messages={
+            "required": _("Choose the first action."),
+            "invalid_choice": INVALID_CHOICE,
+        },
+    )
+
+    def __init__(self, *args, who_choices, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actions = {action.pk: action for action in actions}
+        self.fields["who"].choices = who_choices
+        self.fields["action"].choices = [(action.pk, action.text) for action in actions]
+
+    @property
+    def chosen_action(self):
+        return self.actions[self.cleaned_data["action"]]
+
+    def selection(self) -> dict:
+        """The answer in the terms a live room stores it (workshops Participant.answer)."""
+        return {"who": self.cleaned_data["who"], "action": self.chosen_action}

@@ -3,8 +3,9 @@ upsert them.
 
 Reading needs the course as just read from its files (lessons.loading.CourseContent), so
 a question can never point at a lesson, step, service or layer that is not there. The
-rules are those of lessons/content/FORMAT.md. Like the course, reading touches no
-database: `load_content` reads and checks everything, then writes it in one transaction.
+rules are those of lessons/content/FORMAT.md; each record is also judged by its model
+(ContentFile.check_model). Like the course, reading writes nothing: `load_content`
+reads and checks everything, then writes it in one transaction.
 
 Writing derives the practice quizzes: one per lesson (slug = the lesson's slug) and the
 course review. Each exam file makes an exam quiz whose questions are its pool. Questions
@@ -18,17 +19,10 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Max
 
-from lessons.loading import (
-    DUTY_SLUGS,
-    LAYER_SLUGS,
-    ContentError,
-    ContentFile,
-    CourseContent,
-    upsert,
-)
+from lessons.loading import ALL_LAYER_SLUGS, ContentError, ContentFile, CourseContent, upsert
 from lessons.models import Course, Layer, Lesson, Owner, Service, Step
 
-from .models import Choice, ExamSettings, Question, Quiz
+from .models import Choice, ExamSettings, Misconception, Question, Quiz
 
 COURSE_REVIEW_SLUG = "course-review"
 COURSE_REVIEW_TITLE = "Course review"
@@ -38,28 +32,113 @@ COURSE_REVIEW_SUMMARY = (
 )
 COMMON_KEYS = {"slug", "kind", "lesson", "step", "prompt", "explanation"}
 TRUE_FALSE_TEXTS = ["True", "False"]
-# Whole-number exam settings: the smallest value allowed (the largest fits the column).
-EXAM_NUMBERS = {
-    "question_count": 1,
-    "time_limit_minutes": 1,
-    "pass_mark": 1,
-    "max_attempts": 1,
-    "cooldown_hours": 0,
-    "validity_days": 1,
-    "renewal_window_days": 0,
-}
-EXAM_NUMBER_MAX = 32767
+# The exam's settings; their ranges are ExamSettings' (and Quiz.question_count's) rules.
+EXAM_NUMBERS = (
+    "question_count",
+    "time_limit_minutes",
+    "pass_mark",
+    "max_attempts",
+    "cooldown_hours",
+    "validity_days",
+    "renewal_window_days",
+)
 POOL_KEYS = {"lessons", "services", "layers"}
 
 
+def read_misconceptions(
+    path: Path, course: CourseContent, errors: list[ContentError]
+) -> list[dict]:
+    """quiz/content/misconceptions.yaml: each wrong idea, once, with the step that corrects
+    it. A missing file means none (a question file may then tag no choice)."""
+    if not path.exists():
+        return []
+    file = ContentFile(path, errors)
+    data = file.read()
+    if data is None:
+        return []
+    file.check_keys(data, {"misconceptions"})
+    rows, first_seen = [], {}
+    for order, item in enumerate(file.mappings(data, "misconceptions"), start=1):
+        file.check_keys(item, {"slug", "statement", "lesson", "step"})
+        row = {
+            "slug": file.slug(item, "slug"),
+            "statement": file.text(item, "statement"),
+            "lesson": file.slug(item, "lesson"),
+            "step": file.slug(item, "step"),
+            "order": order,
+        }
+        file.check_model(Misconception(slug=row["slug"], statement=row["statement"]), item)
+        line = file.line_of(item, "slug")
+        if row["slug"] in first_seen:
+            file.error(
+                line,
+                f"misconception {row['slug']!r} is already defined at line "
+                f"{first_seen[row['slug']]}",
+            )
+        elif row["slug"]:
+            first_seen[row["slug"]] = line
+        course.check_step(file, item)
+        rows.append(row)
+    return rows
+
+
+@transaction.atomic
+def write_misconceptions(rows: list[dict], stats: Counter) -> None:
+    """Upsert the misconceptions; one gone from the file is deleted (its tags with it)."""
+    steps = {
+        (step.lesson.slug, step.slug): step.pk for step in Step.objects.select_related("lesson")
+    }
+    existing = {m.slug: m for m in Misconception.objects.all()}
+    for row in rows:
+        fields = {
+            "slug": row["slug"],
+            "statement": row["statement"],
+            "step_id": steps[(row["lesson"], row["step"])],
+            "order": row["order"],
+        }
+        upsert(Misconception, existing.pop(row["slug"], None), fields, stats)
+    if existing:
+        Misconception.objects.filter(pk__in=[m.pk for m in existing.values()]).delete()
+        stats["removed"] += len(existing)
+
+
+def read_bank(
+    directory: Path,
+    exam_directory: Path,
+    course: CourseContent,
+    errors: list[ContentError],
+    misconceptions: list[dict] = (),
+) -> list[dict]:
+    """The practice questions, then the exam-only ones; slugs are unique across both.
+
+    Exam-only questions (`exam_only: True`) are written in exactly the practice format.
+    A missing exam-questions folder means none; exams then have nothing to draw.
+    """
+    first_seen = {}
+    tags = {row["slug"] for row in misconceptions}
+    practice = read_questions(directory, course, errors, first_seen=first_seen, tags=tags)
+    exam_only = []
+    if exam_directory.is_dir():
+        exam_only = read_questions(
+            exam_directory, course, errors, exam_only=True, first_seen=first_seen, tags=tags
+        )
+    return practice + exam_only
+
+
 def read_questions(
-    directory: Path, course: CourseContent, errors: list[ContentError]
+    directory: Path,
+    course: CourseContent,
+    errors: list[ContentError],
+    *,
+    exam_only: bool = False,
+    first_seen: dict | None = None,
+    tags: set[str] = frozenset(),
 ) -> list[dict]:
     paths = sorted(directory.glob("*.yaml"))
-    if not paths:
+    if not paths and not exam_only:
         errors.append(ContentError(directory, 0, "no question files"))
     questions = []
-    first_seen = {}
+    first_seen = {} if first_seen is None else first_seen
     for path in paths:
         file = ContentFile(path, errors)
         data = file.read()
@@ -68,7 +147,8 @@ def read_questions(
         file.check_keys(data, {"questions"}, {"sources"})
         file.text_list(data, "sources")
         for item in file.mappings(data, "questions"):
-            question = _read_question(file, item, course)
+            question = _read_question(file, item, course, tags)
+            question["exam_only"] = exam_only
             slug = question["slug"]
             if slug in first_seen:
                 file.error(
@@ -81,8 +161,8 @@ def read_questions(
     return questions
 
 
-def _read_question(file: ContentFile, item, course: CourseContent) -> dict:
-    kind = file.choice(item, "kind", Question.Kind.values)
+def _read_question(file: ContentFile, item, course: CourseContent, tags: set[str]) -> dict:
+    kind = file.text(item, "kind")
     if kind == Question.Kind.CLASSIFY:
         file.check_keys(item, {*COMMON_KEYS, "service", "layers"})
     else:
@@ -92,30 +172,22 @@ def _read_question(file: ContentFile, item, course: CourseContent) -> dict:
         "kind": kind,
         "lesson": file.slug(item, "lesson"),
         "step": file.slug(item, "step"),
-        "service": file.slug(item, "service", required=False),
-        "layer": file.slug(item, "layer", required=False),
+        "service": file.slug(item, "service"),
+        "layer": file.slug(item, "layer"),
         "prompt": file.text(item, "prompt"),
         "explanation": file.text(item, "explanation"),
         "classify_layers": [],
         "choices": [],
     }
-    lessons = {lesson["slug"] for lesson in course.lessons}
-    if question["lesson"] and question["lesson"] not in lessons:
-        file.error(file.line_of(item, "lesson"), f"unknown lesson {question['lesson']!r}")
-    elif question["step"] and question["step"] not in course.step_slugs(question["lesson"]):
-        file.error(
-            file.line_of(item, "step"),
-            f"lesson {question['lesson']!r} has no step {question['step']!r}",
-        )
-    services = {service["slug"] for service in course.services}
-    if question["service"] and question["service"] not in services:
-        file.error(file.line_of(item, "service"), f"unknown service {question['service']!r}")
-    if question["layer"] and question["layer"] not in [*LAYER_SLUGS, *DUTY_SLUGS]:
-        file.error(file.line_of(item, "layer"), f"unknown layer {question['layer']!r}")
+    fields = ("slug", "kind", "prompt", "explanation")
+    file.check_model(Question(**{key: question[key] for key in fields}), item)
+    course.check_step(file, item)
+    file.known(item, "service", {service["slug"] for service in course.services}, "service")
+    file.known(item, "layer", ALL_LAYER_SLUGS, "layer")
     if kind == Question.Kind.CLASSIFY:
         question["classify_layers"] = _read_classify_layers(file, item, question, course)
     elif kind:
-        question["choices"] = _read_choices(file, item, kind)
+        question["choices"] = _read_choices(file, item, kind, tags)
     return question
 
 
@@ -130,7 +202,7 @@ def _read_classify_layers(file, item, question, course) -> list[str]:
         file.error(line, f"layer {slug!r} is listed twice")
     for slug in layers:
         owner = owners.get((service, slug))
-        if slug not in [*LAYER_SLUGS, *DUTY_SLUGS]:
+        if slug not in ALL_LAYER_SLUGS:
             file.error(line, f"unknown layer {slug!r}")
         elif owner == Owner.SHARED:
             file.error(
@@ -141,10 +213,10 @@ def _read_classify_layers(file, item, question, course) -> list[str]:
     return layers
 
 
-def _read_choices(file, item, kind) -> list[dict]:
+def _read_choices(file, item, kind, tags: set[str]) -> list[dict]:
     choices = []
     for order, entry in enumerate(file.mappings(item, "choices"), start=1):
-        file.check_keys(entry, {"text", "correct"}, {"feedback"})
+        file.check_keys(entry, {"text", "correct"}, {"feedback", "misconception"})
         if isinstance(entry.get("text"), bool):
             file.error(
                 file.line_of(entry, "text"),
@@ -157,9 +229,22 @@ def _read_choices(file, item, kind) -> list[dict]:
         choice = {
             "text": file.text(entry, "text"),
             "is_correct": correct is True,
-            "feedback": file.text(entry, "feedback", required=correct is not True),
+            "feedback": file.text(entry, "feedback"),
             "order": order,
         }
+        file.check_model(Choice(**choice), entry, {"is_correct": "correct"})
+        choice["misconception"] = file.slug(entry, "misconception")
+        if not choice["feedback"] and correct is not True:
+            file.error(file.line_of(entry, "feedback"), "a wrong choice needs 'feedback'")
+        tag_line = file.line_of(entry, "misconception")
+        if choice["misconception"] and correct is True:
+            file.error(tag_line, "only a wrong choice can carry a misconception")
+        elif choice["misconception"] and choice["misconception"] not in tags:
+            file.error(
+                tag_line,
+                f"unknown misconception {choice['misconception']!r} "
+                "(define it in quiz/content/misconceptions.yaml)",
+            )
         if choice["text"] in {c["text"] for c in choices}:
             file.error(file.line_of(entry, "text"), f"choice {choice['text']!r} appears twice")
         choices.append(choice)
@@ -196,6 +281,7 @@ def write_questions(questions: list[dict], stats: Counter) -> None:
     steps = {(s.lesson_id, s.slug): s.pk for s in Step.objects.all()}
     services = dict(Service.objects.values_list("slug", "pk"))
     layers = dict(Layer.objects.values_list("slug", "pk"))
+    tags = dict(Misconception.objects.values_list("slug", "pk"))
     existing = {question.slug: question for question in Question.objects.all()}
     choices = {}
     for choice in Choice.objects.all():
@@ -215,16 +301,24 @@ def write_questions(questions: list[dict], stats: Counter) -> None:
             "classify_layers": row["classify_layers"],
             "order": order,
             "retired": False,
+            "exam_only": row["exam_only"],
         }
         question = upsert(Question, existing.get(row["slug"]), fields, stats)
-        _write_choices(question, row["choices"], choices.get(question.pk, {}), stats)
+        rows = [
+            {
+                **{k: v for k, v in choice.items() if k != "misconception"},
+                "misconception_id": tags.get(choice["misconception"]),
+            }
+            for choice in row["choices"]
+        ]
+        _write_choices(question, rows, choices.get(question.pk, {}), stats)
         saved.append(question)
     stats["retired"] += (
         Question.objects.filter(retired=False)
         .exclude(pk__in=[q.pk for q in saved])
         .update(retired=True)
     )
-    _write_quizzes(lessons.values(), saved, stats)
+    _write_quizzes(lessons.values(), [q for q in saved if not q.exam_only], stats)
 
 
 def _write_choices(question, rows, existing: dict, stats: Counter) -> None:
@@ -289,8 +383,9 @@ def _write_quizzes(lessons, questions, stats: Counter) -> None:
 def read_exams(directory: Path, course: CourseContent, questions: list[dict], errors) -> list:
     """Each exam file: its settings, checked, and the slugs of the questions in its pool.
 
-    A missing folder means no exams. The pool is drawn from `questions`, the bank as just
-    read, so "20 questions drawn" is checked against the pool those files make.
+    A missing folder means no exams. The pool is drawn from the exam-only questions of
+    `questions`, the bank as just read, so "20 questions drawn" is checked against the
+    pool those files make.
     """
     exams = []
     taken = {COURSE_REVIEW_SLUG} | {lesson["slug"] for lesson in course.lessons}
@@ -304,8 +399,14 @@ def read_exams(directory: Path, course: CourseContent, questions: list[dict], er
             "slug": file.slug(data, "slug"),
             "title": file.text(data, "title"),
             "summary": file.text(data, "summary"),
-            **{key: _whole_number(file, data, key, low) for key, low in EXAM_NUMBERS.items()},
+            **{key: _whole_number(file, data, key) for key in EXAM_NUMBERS},
         }
+        quiz_fields = ("slug", "title", "summary", "question_count")
+        file.check_model(
+            Quiz(mode=Quiz.Mode.EXAM, **{key: exam[key] for key in quiz_fields}), data
+        )
+        settings = ExamSettings(**{key: exam[key] for key in EXAM_NUMBERS[1:]})
+        file.check_model(settings, data, constraints=True)
         if exam["slug"] and exam["slug"] != path.stem:
             file.error(file.line_of(data, "slug"), "slug must match the file name")
         elif exam["slug"] in taken:
@@ -313,45 +414,33 @@ def read_exams(directory: Path, course: CourseContent, questions: list[dict], er
                 file.line_of(data, "slug"),
                 f"slug {exam['slug']!r} is already a practice quiz's (a lesson or the review)",
             )
-        if exam["pass_mark"] is not None and exam["pass_mark"] > 100:
-            file.error(file.line_of(data, "pass_mark"), "'pass_mark' is a percent, 1 to 100")
-        window, validity = exam["renewal_window_days"], exam["validity_days"]
-        if window is not None and validity is not None and window >= validity:
-            file.error(
-                file.line_of(data, "renewal_window_days"),
-                "'renewal_window_days' must be shorter than 'validity_days'",
-            )
         exam["pool"] = _read_pool(file, data, course, questions)
         drawn = exam["question_count"]
-        if drawn is not None and drawn > len(exam["pool"]):
+        if drawn is not None and not 1 <= drawn <= len(exam["pool"]):
             file.error(
                 file.line_of(data, "question_count"),
-                f"draws {drawn} questions but its pool holds {len(exam['pool'])}",
+                f"draws {drawn} questions but its pool holds {len(exam['pool'])} "
+                "exam-only questions (quiz/content/exam-questions)",
             )
         exams.append(exam)
     return exams
 
 
-def _whole_number(file: ContentFile, data, key: str, low: int) -> int | None:
+def _whole_number(file: ContentFile, data, key: str) -> int | None:
     value = data.get(key)
     # YAML reads `yes` as True, and bool is an int in Python: refuse it here.
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not low <= value <= EXAM_NUMBER_MAX
-    ):
+    if isinstance(value, bool) or not isinstance(value, int):
         if key in data:
-            file.error(
-                file.line_of(data, key),
-                f"{key!r} must be a whole number from {low} to {EXAM_NUMBER_MAX}",
-            )
+            file.error(file.line_of(data, key), f"{key!r} must be a whole number")
         return None
     return value
 
 
 def _read_pool(file: ContentFile, data, course: CourseContent, questions) -> list[str]:
-    """Slugs of the questions in the pool: any question of a listed lesson, or about a
-    listed service or layer. Without `pool`, the whole bank."""
+    """Slugs of the exam-only questions in the pool: any of a listed lesson, or about a
+    listed service or layer. Without `pool`, every exam-only question. Practice
+    questions are never in a pool: their answers are shown, so they would prove memory."""
+    questions = [question for question in questions if question["exam_only"]]
     pool = data.get("pool")
     if pool is None:
         return [question["slug"] for question in questions]
@@ -363,7 +452,7 @@ def _read_pool(file: ContentFile, data, course: CourseContent, questions) -> lis
     known = {
         "lessons": {lesson["slug"] for lesson in course.lessons},
         "services": {service["slug"] for service in course.services},
-        "layers": {*LAYER_SLUGS, *DUTY_SLUGS},
+        "layers": set(ALL_LAYER_SLUGS),
     }
     wanted = {}
     for key in sorted(POOL_KEYS & pool.keys()):
@@ -418,7 +507,7 @@ def write_exams(exams: list[dict], course_slug: str, stats: Counter) -> None:
             {
                 "quiz_id": quiz.pk,
                 "course_id": course.pk,
-                **{key: exam[key] for key in EXAM_NUMBERS if key != "question_count"},
+                **{key: exam[key] for key in EXAM_NUMBERS[1:]},
             },
             stats,
         )

@@ -25,8 +25,6 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -34,37 +32,56 @@ from django.utils.translation import gettext_lazy as _
 
 from lessons import markdown
 from lessons.models import Course, Layer, Lesson, Owner, Responsibility, Service, Step
+from plumbing.codes import random_code
 
-from . import eligibility, scoring
+from . import answer_sources, eligibility, events, scoring, spacing
 
 # The two sides a classify question sorts layers into; "shared" is never asked.
 CLASSIFY_OWNERS = [Owner.AWS, Owner.CUSTOMER]
 
 
+# Statistics count answers of submitted attempts only: an open attempt may still change.
+SUBMITTED_ANSWER = Q(answers__attempt__status="submitted")
+
+
 class QuestionQuerySet(models.QuerySet):
+    def for_practice(self):
+        """Questions a learner may see with their answers: active and not exam-only."""
+        return self.filter(retired=False, exam_only=False)
+
     def statistics(self) -> list["QuestionStats"]:
         """For authors: how each active question fares, least often right first.
 
-        Per question: answers given, the percent with full marks, and how often each
-        wrong choice was picked (classify: how often each layer was put on the wrong
-        side). Four queries, aggregated in the database, whatever the number of answers.
+        Per question: answers given in submitted attempts, the percent with full marks,
+        and how often each wrong choice was picked (classify: how often each layer was put
+        on the wrong side). Four queries, aggregated in the database, whatever the number
+        of answers, plus those of each registered answer source (answer_sources: live
+        workshops).
         """
         questions = list(
             self.filter(retired=False)
             .select_related("lesson")
             .annotate(
-                answered=Count("answers"),
-                full_marks=Count("answers", filter=Q(answers__score__gte=1)),
+                answered=Count("answers", filter=SUBMITTED_ANSWER),
+                full_marks=Count("answers", filter=SUBMITTED_ANSWER & Q(answers__score__gte=1)),
             )
         )
+        extra = answer_sources.collect(questions)
+        for question in questions:
+            if counts := extra.get(question.pk):
+                question.answered += counts.answered
+                question.full_marks += counts.full_marks
         wrong_picks = defaultdict(list)
         for choice in (
             Choice.objects.filter(question__in=questions, is_correct=False)
-            .annotate(picked=Count("answers"))
+            .annotate(picked=Count("answers", filter=Q(answers__attempt__status="submitted")))
             .order_by("question_id", "order")
         ):
-            wrong_picks[choice.question_id].append((choice.text, choice.picked))
-        misplaced = _misplaced_layers([q for q in questions if q.is_classify])
+            picked = choice.picked
+            if counts := extra.get(choice.question_id):
+                picked += counts.picks[choice.pk]
+            wrong_picks[choice.question_id].append((choice.text, picked))
+        misplaced = _misplaced_layers([q for q in questions if q.is_classify], extra)
         rows = [
             QuestionStats(
                 question=question,
@@ -82,7 +99,7 @@ class QuestionQuerySet(models.QuerySet):
         return rows
 
 
-def _misplaced_layers(questions) -> dict[int, list[tuple[str, int]]]:
+def _misplaced_layers(questions, extra) -> dict[int, list[tuple[str, int]]]:
     """Classify questions: per layer, how many answers put it on the wrong side."""
     if not questions:
         return {}
@@ -94,7 +111,7 @@ def _misplaced_layers(questions) -> dict[int, list[tuple[str, int]]]:
     }
     placed = {
         row["question_id"]: row
-        for row in Answer.objects.filter(question__in=questions)
+        for row in Answer.objects.filter(question__in=questions, attempt__status="submitted")
         .order_by()
         .values("question_id")
         .annotate(**counts)
@@ -104,11 +121,12 @@ def _misplaced_layers(questions) -> dict[int, list[tuple[str, int]]]:
     misplaced = {}
     for question in questions:
         row = placed.get(question.pk, {})
+        more = extra.get(question.pk, answer_sources.AnswerCounts()).placements
         misplaced[question.pk] = [
             (
                 names.get(slug, slug),
                 sum(
-                    row.get(f"l{slugs.index(slug)}_{owner}", 0)
+                    row.get(f"l{slugs.index(slug)}_{owner}", 0) + more[slug, owner]
                     for owner in CLASSIFY_OWNERS
                     if owner != right
                 ),
@@ -159,6 +177,8 @@ class Question(models.Model):
     )
     prompt = models.TextField(help_text=_("Markdown."))
     explanation = models.TextField(help_text=_("Markdown: why the right answer is right."))
+    prompt_rendered = models.TextField(editable=False, default="")
+    explanation_rendered = models.TextField(editable=False, default="")
     classify_layers = models.JSONField(
         default=list,
         blank=True,
@@ -172,11 +192,19 @@ class Question(models.Model):
         default=False,
         help_text=_("No longer in the content files; kept so old attempts stay reviewable."),
     )
+    exam_only = models.BooleanField(
+        default=False,
+        help_text=_(
+            "From quiz/content/exam-questions: drawn only by exams, never shown in practice, "
+            "review, workshops or any result, so passing the exam is not memory of practice."
+        ),
+    )
 
     objects = QuestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["order"]
+        permissions = [("view_item_statistics", _("Can view item statistics"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["single", "multiple", "true_false", "classify"]),
@@ -187,13 +215,13 @@ class Question(models.Model):
     def __str__(self):
         return self.slug
 
-    @property
-    def prompt_html(self):
-        return markdown.render(self.prompt)
+    prompt_html = markdown.StoredHtml("prompt_rendered")
+    explanation_html = markdown.StoredHtml("explanation_rendered")
 
-    @property
-    def explanation_html(self):
-        return markdown.render(self.explanation)
+    def save(self, *args, **kwargs):
+        self.prompt_rendered = markdown.render(self.prompt)
+        self.explanation_rendered = markdown.render(self.explanation)
+        super().save(*args, **kwargs)
 
     @property
     def is_classify(self) -> bool:
@@ -246,6 +274,78 @@ def layer_names(questions) -> dict[str, str]:
     return dict(Layer.objects.filter(slug__in=slugs).values_list("slug", "name"))
 
 
+class MisconceptionQuerySet(models.QuerySet):
+    def top_among(self, user_ids=None, limit: int = 5) -> list["MisconceptionShare"]:
+        """The misconceptions most held among these learners (everyone when None).
+
+        Share: of the learners who answered a question offering the tagged wrong choice,
+        how many picked it. Only submitted attempts count. Three queries, whatever the
+        number of learners or answers.
+        """
+        answers = Answer.objects.filter(attempt__status=Attempt.Status.SUBMITTED)
+        if user_ids is not None:
+            answers = answers.filter(attempt__user_id__in=user_ids)
+        picked = dict(
+            answers.filter(choices__misconception__isnull=False)
+            .order_by()
+            .values_list("choices__misconception")
+            .annotate(learners=Count("attempt__user", distinct=True))
+        )
+        if not picked:
+            return []
+        exposed = dict(
+            answers.filter(question__choices__misconception__in=picked)
+            .order_by()
+            .values_list("question__choices__misconception")
+            .annotate(learners=Count("attempt__user", distinct=True))
+        )
+        rows = [
+            MisconceptionShare(
+                misconception,
+                picked[misconception.pk],
+                exposed[misconception.pk],
+                scoring.whole_percent(picked[misconception.pk], exposed[misconception.pk]),
+            )
+            for misconception in self.filter(pk__in=picked).select_related("step__lesson")
+        ]
+        rows.sort(key=lambda row: (-row.percent, -row.learners, row.misconception.slug))
+        return rows[:limit]
+
+
+class Misconception(models.Model):
+    """A wrong idea a wrong choice reveals, with the lesson step that corrects it.
+
+    Loaded from quiz/content/misconceptions.yaml; wrong choices name it by slug.
+    """
+
+    slug = models.SlugField(max_length=100, unique=True)
+    statement = models.CharField(max_length=300, help_text=_("The wrong idea, in one line."))
+    step = models.ForeignKey(
+        Step,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The step that corrects it."),
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    objects = MisconceptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self):
+        return self.statement
+
+
+@dataclass
+class MisconceptionShare:
+    misconception: Misconception
+    learners: int  # learners who picked a wrong choice tagged with it
+    exposed: int  # learners who answered a question offering such a choice
+    percent: int
+
+
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     text = models.CharField(max_length=500)
@@ -253,7 +353,18 @@ class Choice(models.Model):
     feedback = models.TextField(
         blank=True, help_text=_("Markdown: why this choice is right or wrong.")
     )
+    feedback_rendered = models.TextField(editable=False, default="")
     order = models.PositiveSmallIntegerField(default=0)
+    misconception = models.ForeignKey(
+        Misconception,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="choices",
+        help_text=_("Wrong choices only: the wrong idea that picking it shows."),
+    )
+
+    feedback_html = markdown.StoredHtml("feedback_rendered")
 
     class Meta:
         ordering = ["order"]
@@ -264,9 +375,18 @@ class Choice(models.Model):
     def __str__(self):
         return self.text
 
-    @property
-    def feedback_html(self):
-        return markdown.render(self.feedback)
+    def save(self, *args, **kwargs):
+        self.feedback_rendered = markdown.render(self.feedback)
+        super().save(*args, **kwargs)
+
+
+# A practice score below this offers "Try again"; at or above it, the next lesson only.
+PRACTICE_PASS_MARK = 80
+
+# A quiz-question link an attempt may draw from (see Quiz.drawable_questions).
+DRAWABLE = Q(quiz__mode="exam", question__exam_only=True) | Q(
+    quiz__mode="practice", question__exam_only=False
+)
 
 
 class QuizQuerySet(models.QuerySet):
@@ -282,6 +402,7 @@ class QuizQuerySet(models.QuerySet):
         """`question_total`: how many active questions the quiz draws from."""
         active = (
             Quiz.questions.through.objects.filter(quiz=OuterRef("pk"), question__retired=False)
+            .filter(DRAWABLE)
             .order_by()
             .values("quiz")
             .annotate(total=Count("pk"))
@@ -342,6 +463,12 @@ class Quiz(models.Model):
     def is_exam(self) -> bool:
         return self.mode == self.Mode.EXAM
 
+    def next_lesson(self) -> Lesson | None:
+        """The lesson after this quiz's lesson: where the loop goes on. One query."""
+        if self.lesson_id is None:
+            return None
+        return Lesson.objects.filter(order__gt=self.lesson.order).order_by("order").first()
+
     @property
     def is_ready(self) -> bool:
         """Enough active questions to start (needs `with_question_counts`).
@@ -352,41 +479,53 @@ class Quiz(models.Model):
             return self.question_total >= (self.question_count or 1)
         return self.question_total > 0
 
+    def drawable_questions(self):
+        """The active questions an attempt may draw: an exam only exam-only ones, a
+        practice quiz never one, whatever the admin put in the quiz."""
+        return self.questions.filter(retired=False, exam_only=self.is_exam)
+
     def draw_layout(self, rng=None) -> list[dict]:
         """Pick and shuffle this attempt's questions and each question's choices.
 
         A sample (question_count) is spread across lessons, so a course review covers
-        the whole course. True/false keeps "True" before "False".
+        the whole course. True/false keeps "True" before "False". Only ids are read (two
+        small queries): a whole class starting the exam at once draws a layout each.
         """
         rng = rng or secrets.SystemRandom()
         questions = list(
-            self.questions.filter(retired=False)
-            .order_by("pk")
-            .prefetch_related(models.Prefetch("choices", Choice.objects.order_by("pk")))
+            self.drawable_questions().order_by("pk").values_list("pk", "lesson_id", "kind")
         )
         if self.question_count and self.question_count < len(questions):
             questions = _spread_across_lessons(questions, self.question_count, rng)
         rng.shuffle(questions)
+        choices = defaultdict(list)
+        rows = Choice.objects.filter(question__in=[question[0] for question in questions])
+        for choice_id, question_id, text in rows.order_by("pk").values_list(
+            "pk", "question_id", "text"
+        ):
+            choices[question_id].append((choice_id, text))
         layout = []
-        for question in questions:
-            choice_ids = [choice.pk for choice in question.choices.all()]
-            if question.kind != Question.Kind.TRUE_FALSE:
-                rng.shuffle(choice_ids)
+        for question_id, _lesson_id, kind in questions:
+            if kind == Question.Kind.TRUE_FALSE:
+                choice_ids = [pk for pk, _text in sorted(choices[question_id], key=_true_first)]
             else:
-                choice_ids = [c.pk for c in sorted(question.choices.all(), key=_true_first)]
-            layout.append({"question": question.pk, "choices": choice_ids})
+                choice_ids = [pk for pk, _text in choices[question_id]]
+                rng.shuffle(choice_ids)
+            layout.append({"question": question_id, "choices": choice_ids})
         return layout
 
 
 def _true_first(choice):
-    return choice.text != "True"
+    return choice[1] != "True"
 
 
 def _spread_across_lessons(questions, count, rng):
-    """Deal `count` questions round-robin from each lesson's shuffled pile."""
+    """Deal `count` questions round-robin from each lesson's shuffled pile.
+
+    `questions` are (pk, lesson_id, kind) rows."""
     piles = defaultdict(list)
     for question in questions:
-        piles[question.lesson_id].append(question)
+        piles[question[1]].append(question)
     piles = list(piles.values())
     for pile in piles:
         rng.shuffle(pile)
@@ -401,6 +540,10 @@ def _spread_across_lessons(questions, count, rng):
 
 class AttemptClosedError(Exception):
     """The attempt was submitted: its answers can no longer change."""
+
+
+class NoSuchQuestionError(Exception):
+    """The attempt has no question at that position (or its question left the bank)."""
 
 
 class AttemptExpiredError(AttemptClosedError):
@@ -556,11 +699,18 @@ class Attempt(models.Model):
         return reverse("quiz:review", args=[self.pk])
 
     def question_url(self, position: int) -> str:
-        return reverse("quiz:question", args=[self.pk, position])
+        """Practice and exam questions have their own addresses: their rules differ."""
+        name = "quiz:exam_question" if self.quiz.is_exam else "quiz:question"
+        return reverse(name, args=[self.pk, position])
 
     @property
     def is_submitted(self) -> bool:
         return self.status == self.Status.SUBMITTED
+
+    @property
+    def offers_retry(self) -> bool:
+        """A practice attempt under the pass mark: worth another go before moving on."""
+        return not self.quiz.is_exam and self.is_submitted and self.score < PRACTICE_PASS_MARK
 
     def is_past_deadline(self, now: datetime) -> bool:
         return self.deadline is not None and now > self.deadline
@@ -595,15 +745,19 @@ class Attempt(models.Model):
     def question_at(self, position: int) -> tuple[Question, list[Choice]]:
         """The question at 1-based `position` and its choices in this attempt's order.
 
-        Two queries. Raises Http404 for a position outside the attempt.
+        Two queries. Raises NoSuchQuestionError for a position outside the attempt.
         """
         if not 1 <= position <= len(self.layout):
-            raise Http404("No such question in this attempt")
+            raise NoSuchQuestionError(position)
         entry = self.layout[position - 1]
-        question = get_object_or_404(
-            Question.objects.select_related("step__lesson").prefetch_related("choices"),
-            pk=entry["question"],
+        question = (
+            Question.objects.select_related("step__lesson")
+            .prefetch_related("choices")
+            .filter(pk=entry["question"])
+            .first()
         )
+        if question is None:
+            raise NoSuchQuestionError(position)
         return question, _in_order(question.choices.all(), entry["choices"])
 
     @cached_property
@@ -655,6 +809,9 @@ class Attempt(models.Model):
                             answered_at=now,
                         )
                         answer.choices.add(*choice_ids)
+                        if not answer.is_correct and not self.quiz.is_exam:
+                            ReviewCard.objects.missed(self.user_id, question, now)
+                        events.answer_recorded.send(Answer, answer=answer)
                 except IntegrityError:
                     # The unique constraint keeps the first answer; this one changes nothing.
                     return Answer.objects.get(attempt=self, question=question), False
@@ -694,6 +851,7 @@ class Attempt(models.Model):
         if changed:
             for name, value in fields.items():
                 setattr(self, name, value)
+            events.attempt_submitted.send(Attempt, attempt=self)
             if self.passed:
                 Certificate.objects.issue(self)
         return bool(changed)
@@ -775,13 +933,6 @@ class LessonToReview:
     asked: int
 
 
-def get_attempt_for(user, attempt_id: int) -> Attempt:
-    """The learner's own attempt, or 404: nobody sees another learner's attempts."""
-    return get_object_or_404(
-        Attempt.objects.select_related("quiz__exam"), pk=attempt_id, user=user
-    )
-
-
 class ScoredAnswer(models.Model):
     """An answer to a question of the bank, scored when given: here, or in a workshop.
 
@@ -860,6 +1011,196 @@ class ReviewItem:
             }
             for slug, owner in self.classify_key.items()
         ]
+
+
+class ReviewCardQuerySet(models.QuerySet):
+    def missed(self, user_id: int, question: Question, now) -> None:
+        """Put a question the learner got wrong (back) at the start of their deck.
+
+        Exam-only questions never enter a deck: reviewing one would show its answer.
+        """
+        if question.exam_only:
+            return
+        self.update_or_create(
+            user_id=user_id,
+            question=question,
+            defaults={"stage": 0, "due_at": spacing.first_due(now)},
+        )
+
+    def due_for(self, user, now):
+        """The learner's cards due at `now` whose question may still be shown, oldest first."""
+        return self.filter(
+            user=user,
+            due_at__lte=now,
+            question__retired=False,
+            question__exam_only=False,
+        ).order_by("due_at", "pk")
+
+    def next_due_at(self, user, now):
+        """When the learner's next card falls due after `now`, or None."""
+        later = self.filter(user=user, due_at__gt=now, question__retired=False)
+        return later.aggregate(next=models.Min("due_at"))["next"]
+
+
+class ReviewCard(models.Model):
+    """A question the learner got wrong, in their spaced review deck (see quiz.spacing).
+
+    One card per learner and question; `due_at` None means it has left the deck.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    stage = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Which wait of 1, 3 and 7 days the card is in.")
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReviewCardQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "due_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="one_card_per_question")
+        ]
+
+    def __str__(self):
+        return f"{self.user} / {self.question}"
+
+    def get_absolute_url(self):
+        return reverse("quiz:review_card", args=[self.pk])
+
+    def answer(self, *, choice_ids=(), placements=None) -> "ReviewAnswer | None":
+        """Score the learner's answer and move the card along. None if it was not due
+        (a second tab, a double click): the first answer stands."""
+        question = self.question
+        score = question.score(
+            choice_ids=choice_ids, placements=placements, classify_key=question.classify_key
+        )
+        now = timezone.now()
+        with transaction.atomic():
+            locked = ReviewCard.objects.select_for_update().get(pk=self.pk)
+            if locked.due_at is None or locked.due_at > now:
+                return None
+            answer = ReviewAnswer.objects.create(
+                card=self,
+                question=question,
+                placements=placements or {},
+                score=score,
+                answered_at=now,
+            )
+            answer.choices.add(*choice_ids)
+            self.stage, self.due_at = spacing.after_review(locked.stage, answer.is_correct, now)
+            self.save(update_fields=["stage", "due_at"])
+        return answer
+
+
+class ReviewAnswer(ScoredAnswer):
+    """One answer given in the review deck, kept like a quiz answer."""
+
+    card = models.ForeignKey(ReviewCard, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    choices = models.ManyToManyField(Choice, related_name="+", blank=True)
+
+    class Meta:
+        ordering = ["answered_at"]
+
+    def __str__(self):
+        return f"{self.card}: {self.score}"
+
+
+class Incident(models.Model):
+    """A "Who fixes this?" card (see quiz/incidents.py): a situation on one layer of one
+    service, who acts, and the first action."""
+
+    class Who(models.TextChoices):
+        AWS = "aws", _("AWS")
+        CUSTOMER = "customer", _("You")
+        BOTH = "both", _("Both")
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    layer = models.ForeignKey(Layer, on_delete=models.PROTECT, related_name="+")
+    situation = models.TextField(help_text=_("Markdown."))
+    who = models.CharField(max_length=8, choices=Who.choices)
+    who_feedback = models.TextField(help_text=_("Markdown: who acts and why, naming the layer."))
+    sources = models.JSONField(default=list)
+    order = models.PositiveIntegerField(default=0)
+    retired = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("quiz:incident", args=[self.slug])
+
+    def explorer_url(self) -> str:
+        return reverse("lessons:explorer_layer", args=[self.service.slug, self.layer.slug])
+
+    @property
+    def situation_html(self):
+        return markdown.render(self.situation)
+
+    @property
+    def who_feedback_html(self):
+        return markdown.render(self.who_feedback)
+
+    def score(self, who: str, action: "IncidentAction") -> float:
+        """Half for who acts, half for the first action (here and in a live room)."""
+        return ((who == self.who) + action.is_correct) / 2
+
+    def record(self, user, who: str, action: "IncidentAction") -> "IncidentAnswer":
+        """Score and keep a learner's answer."""
+        score = self.score(who, action)
+        return IncidentAnswer.objects.create(
+            user=user, incident=self, who=who, action=action, score=score
+        )
+
+
+class IncidentAction(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="actions")
+    text = models.CharField(max_length=300)
+    is_correct = models.BooleanField(default=False)
+    feedback = models.TextField(help_text=_("Markdown: why this first action is right or not."))
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def feedback_html(self):
+        return markdown.render(self.feedback)
+
+
+class IncidentAnswer(ScoredAnswer):
+    """A learner's answer to an incident card, kept like a quiz answer."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="incident_answers"
+    )
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="answers")
+    who = models.CharField(max_length=8, choices=Incident.Who.choices)
+    action = models.ForeignKey(IncidentAction, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-answered_at"]
+        indexes = [models.Index(fields=["user", "incident", "-answered_at"])]
+
+    def __str__(self):
+        return f"{self.user} on {self.incident}: {self.score}"
+
+    @property
+    def who_right(self) -> bool:
+        return self.who == self.incident.who
 
 
 class ExamSettings(models.Model):
@@ -957,18 +1298,13 @@ class ExamSettings(models.Model):
         return eligibility.check(self.rules, finished, valid_until, now)
 
 
-# No 0/O, 1/I/L: a code read off paper or over the phone has one spelling.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_GROUPS = 3
 CODE_GROUP_LENGTH = 4
 
 
 def new_certificate_code() -> str:
     """12 random characters from 31 (about 59 bits) as XXXX-XXXX-XXXX: not guessable."""
-    return "-".join(
-        "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUP_LENGTH))
-        for _ in range(CODE_GROUPS)
-    )
+    return "-".join(random_code(CODE_GROUP_LENGTH) for _ in range(CODE_GROUPS))
 
 
 class CertificateQuerySet(models.QuerySet):
@@ -993,7 +1329,9 @@ class CertificateQuerySet(models.QuerySet):
         for _try in range(3):
             try:
                 with transaction.atomic():
-                    return self.create(code=new_certificate_code(), **fields)
+                    certificate = self.create(code=new_certificate_code(), **fields)
+                    events.certificate_issued.send(Certificate, certificate=certificate)
+                    return certificate
             except IntegrityError:
                 # Another request issued it first, or (one in 2**59) the code was taken.
                 existing = self.filter(attempt=attempt).first()
@@ -1010,15 +1348,17 @@ class CertificateQuerySet(models.QuerySet):
         for certificate in self.filter(user=user).select_related("quiz__exam"):
             newest = certificate.quiz_id not in seen_exams
             seen_exams.add(certificate.quiz_id)
-            status = certificate.status_at(now)
-            renew = (
-                newest
-                and status != Certificate.Status.REVOKED
-                and now >= certificate.renewal_opens_at
-                and not certificate.quiz.retired
-            )
-            records.append(CertificateRecord(certificate, status, renew))
+            records.append(CertificateRecord.of(certificate, newest, now))
         return records
+
+    def record_of(self, certificate: "Certificate", now=None) -> "CertificateRecord":
+        """One certificate's record, as records_for gives it: one query."""
+        newer = self.filter(
+            user_id=certificate.user_id,
+            quiz_id=certificate.quiz_id,
+            issued_at__gt=certificate.issued_at,
+        )
+        return CertificateRecord.of(certificate, not newer.exists(), now or timezone.now())
 
     def latest_by_user(self, user_ids) -> dict[int, "Certificate"]:
         """Each user's newest certificate (any status), in one query.
@@ -1073,6 +1413,7 @@ class Certificate(models.Model):
 
     class Meta:
         ordering = ["-issued_at"]
+        permissions = [("revoke_certificate", _("Can revoke a certificate"))]
         indexes = [models.Index(fields=["user", "-issued_at"])]
         constraints = [
             models.CheckConstraint(
@@ -1126,3 +1467,15 @@ class CertificateRecord:
     certificate: Certificate
     status: Certificate.Status
     renew: bool  # offer to take the exam again
+
+    @classmethod
+    def of(cls, certificate: Certificate, newest: bool, now) -> "CertificateRecord":
+        """Renewal is offered on the newest certificate of an exam, from its window on."""
+        status = certificate.status_at(now)
+        renew = (
+            newest
+            and status != Certificate.Status.REVOKED
+            and now >= certificate.renewal_opens_at
+            and not certificate.quiz.retired
+        )
+        return cls(certificate, status, renew)

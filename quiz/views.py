@@ -1,10 +1,10 @@
-import io
+import random
 
-import qrcode
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
@@ -14,10 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
-from qrcode.image.svg import SvgPathImage
 
+from lessons.models import CompanyOwner, Responsibility
+from plumbing.qr import qr_svg_response
+
+from . import certificate_links, follow_ups
 from .eligibility import Eligibility, Wait
-from .forms import CertificateCodeForm, RevokeForm, answer_form, is_tampered
+from .forms import CertificateCodeForm, IncidentForm, RevokeForm, answer_form, is_tampered
 from .models import (
     Attempt,
     AttemptClosedError,
@@ -25,9 +28,15 @@ from .models import (
     Certificate,
     ExamRefusedError,
     ExamSettings,
+    Incident,
+    IncidentAnswer,
+    Misconception,
+    NoSuchQuestionError,
     Question,
     Quiz,
-    get_attempt_for,
+    ReviewAnswer,
+    ReviewCard,
+    ReviewItem,
     layer_names,
 )
 from .ratelimit import over_limit
@@ -41,6 +50,39 @@ TIME_UP = gettext_lazy(
 # script that guesses codes.
 VERIFY_LIMIT = 30
 VERIFY_WINDOW = 60
+
+
+# Access: each returns the learner's own object, or 404 (nobody learns of another's).
+
+
+def get_attempt_for(user, attempt_id: int) -> Attempt:
+    """The learner's own attempt, or 404: nobody sees another learner's attempts."""
+    return get_object_or_404(
+        Attempt.objects.select_related("quiz__exam", "quiz__lesson"), pk=attempt_id, user=user
+    )
+
+
+def get_review_answer_for(user, answer_id: int) -> ReviewAnswer:
+    """The learner's own review answer, or 404."""
+    return get_object_or_404(
+        ReviewAnswer.objects.select_related("question__step__lesson", "card").prefetch_related(
+            "choices", "question__choices"
+        ),
+        pk=answer_id,
+        card__user=user,
+    )
+
+
+def get_due_card_for(user, card_id: int) -> ReviewCard:
+    """The learner's own card, or 404."""
+    return get_object_or_404(
+        ReviewCard.objects.select_related("question__lesson").prefetch_related(
+            "question__choices"
+        ),
+        pk=card_id,
+        user=user,
+        question__exam_only=False,
+    )
 
 
 @require_GET
@@ -148,32 +190,58 @@ def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return redirect(attempt.question_url(position))
 
 
+def _question_or_404(attempt: Attempt, position: int):
+    try:
+        return attempt.question_at(position)
+    except NoSuchQuestionError as missing:
+        raise Http404 from missing
+
+
+def _other_flow(request: HttpRequest, attempt: Attempt, position: int) -> HttpResponse:
+    """An attempt asked for at the other flow's address: go to its own, answer and all
+    (307 keeps a POST a POST)."""
+    response = redirect(attempt.question_url(position))
+    if request.method == "POST":
+        response.status_code = 307
+    return response
+
+
+def _refuse_forged(form) -> None:
+    # A value no control offers comes from a forged request: 400, nothing stored.
+    if is_tampered(form):
+        raise BadRequest("An answer no control on the page offers")
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
 def question(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
-    """One question a screen. POST answers it; with htmx the card is swapped in place."""
+    """A practice question, one a screen. POST answers it and the feedback shows at
+    once; with htmx the card is swapped in place."""
     attempt = get_attempt_for(request.user, attempt_id)
     if attempt.quiz.is_exam:
-        return _exam_question(request, attempt, position)
+        return _other_flow(request, attempt, position)
     if attempt.is_submitted:
         if request.method == "POST":
             messages.error(request, CLOSED)
         return _redirect(request, attempt.get_review_url())
-    question, choices = attempt.question_at(position)
+    question, choices = _question_or_404(attempt, position)
     answer = attempt.answer_to(question)
     names = layer_names([question])
     data = request.POST if request.method == "POST" else None
     form = answer_form(question, choices, names, data=data)
     already_answered = request.method == "POST" and answer is not None
-    if request.method == "POST" and answer is None and form.is_valid():
-        try:
-            answer, _created = attempt.record_answer(question, **form.selection())
-        except AttemptClosedError:
-            messages.error(request, CLOSED)
-            return _redirect(request, attempt.get_review_url())
-        if not request.htmx:
-            return redirect(attempt.question_url(position))
+    if request.method == "POST" and answer is None:
+        if form.is_valid():
+            try:
+                answer, _created = attempt.record_answer(question, **form.selection())
+            except AttemptClosedError:
+                messages.error(request, CLOSED)
+                return _redirect(request, attempt.get_review_url())
+            if not request.htmx:
+                return redirect(attempt.question_url(position))
+        else:
+            _refuse_forged(form)
     context = {
         "attempt": attempt,
         "position": position,
@@ -196,30 +264,34 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _exam_question(request: HttpRequest, attempt: Attempt, position: int) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+@login_required
+def exam_question(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
     """An exam question: the answer is saved and the learner moves on, with no word on
     whether it was right. Full pages only, each showing the time left."""
+    attempt = get_attempt_for(request.user, attempt_id)
+    if not attempt.quiz.is_exam:
+        return _other_flow(request, attempt, position)
     if _closed_by_deadline(request, attempt) or attempt.is_submitted:
         if request.method == "POST" and not attempt.timed_out:
             messages.error(request, CLOSED)
         return redirect(attempt.get_review_url())
-    question, choices = attempt.question_at(position)
+    question, choices = _question_or_404(attempt, position)
     answered = question.pk in attempt.answered_question_ids
+    if request.method == "POST" and answered:
+        messages.info(
+            request, _("You had already answered that question; your first answer stands.")
+        )
+        return redirect(
+            attempt.question_url(attempt.next_unanswered_position(position) or position)
+        )
     form = answer_form(
         question,
         choices,
         layer_names([question]),
-        data=request.POST if request.method == "POST" and not answered else None,
+        data=request.POST if request.method == "POST" else None,
     )
-    status = 200
     if request.method == "POST":
-        if answered:
-            messages.info(
-                request, _("You had already answered that question; your first answer stands.")
-            )
-            return redirect(
-                attempt.question_url(attempt.next_unanswered_position(position) or position)
-            )
         if form.is_valid():
             try:
                 attempt.record_answer(question, **form.selection())
@@ -232,8 +304,7 @@ def _exam_question(request: HttpRequest, attempt: Attempt, position: int) -> Htt
             return redirect(
                 attempt.question_url(attempt.next_unanswered_position(position) or position)
             )
-        # A value no control offers comes from a forged request: 400, nothing stored.
-        status = 400 if is_tampered(form) else 200
+        _refuse_forged(form)
     seconds_left = attempt.seconds_left()
     context = {
         "attempt": attempt,
@@ -247,7 +318,7 @@ def _exam_question(request: HttpRequest, attempt: Attempt, position: int) -> Htt
         "seconds_left": seconds_left,
         "minutes_left": seconds_left // 60,
     }
-    return render(request, "quiz/exam_question.html", context, status=status)
+    return render(request, "quiz/exam_question.html", context)
 
 
 @require_POST
@@ -269,7 +340,16 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         return redirect(attempt)
     if attempt.quiz.is_exam:
         return _exam_result(request, attempt)
-    context = {"attempt": attempt, "items": attempt.review_items()}
+    items = attempt.review_items()
+    next_lesson = attempt.quiz.next_lesson()
+    context = {
+        "attempt": attempt,
+        "items": items,
+        "right_count": sum(bool(item.answer and item.answer.is_correct) for item in items),
+        "next_lesson": next_lesson,
+        # After the last lesson's quiz (or the course review) the loop ends at the exam.
+        "course_end": None if next_lesson else follow_ups.the_exam(request.user),
+    }
     return render(request, "quiz/review.html", context)
 
 
@@ -292,10 +372,13 @@ def _exam_result(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 
 @require_GET
 @login_required
+@permission_required("quiz.view_item_statistics", raise_exception=True)
 def stats(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_staff:
-        raise PermissionDenied
-    return render(request, "quiz/stats.html", {"rows": Question.objects.statistics()})
+    context = {
+        "rows": Question.objects.statistics(),
+        "misconceptions": Misconception.objects.top_among(limit=10),
+    }
+    return render(request, "quiz/stats.html", context)
 
 
 def _certificate_code(code: str) -> str:
@@ -346,10 +429,12 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def certificate_print(request: HttpRequest, code: str) -> HttpResponse:
     certificate = get_certificate_for(request.user, code)
-    records = Certificate.objects.records_for(request.user)
+    record = Certificate.objects.record_of(certificate)
     context = {
-        "record": next(r for r in records if r.certificate.pk == certificate.pk),
+        "record": record,
         "verify_url": request.build_absolute_uri(certificate.get_absolute_url()),
+        # What other apps offer for it (lms: the Open Badges credential, LinkedIn).
+        "links": certificate_links.links_for(request, record.certificate, record.status),
     }
     return render(request, "quiz/certificate.html", context)
 
@@ -359,22 +444,14 @@ def certificate_print(request: HttpRequest, code: str) -> HttpResponse:
 def certificate_qr(request: HttpRequest, code: str) -> HttpResponse:
     """The QR code of the certificate's verification address, as SVG made here."""
     certificate = get_certificate_for(request.user, code)
-    image = qrcode.make(
-        request.build_absolute_uri(certificate.get_absolute_url()),
-        image_factory=SvgPathImage,
-        border=2,
-    )
-    svg = io.BytesIO()
-    image.save(svg)
-    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
+    return qr_svg_response(request.build_absolute_uri(certificate.get_absolute_url()))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@permission_required("quiz.revoke_certificate", raise_exception=True)
 def revoke(request: HttpRequest, code: str) -> HttpResponse:
-    """Staff withdraw a certificate, with a reason that stays on its record."""
-    if not request.user.is_staff:
-        raise PermissionDenied
+    """Withdraw a certificate, with a reason that stays on its record."""
     certificate = get_object_or_404(
         Certificate.objects.select_related("revoked_by"), code=_certificate_code(code)
     )
@@ -391,3 +468,146 @@ def revoke(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
     }
     return render(request, "quiz/revoke.html", context)
+
+
+def _card_choices(card: ReviewCard, choices) -> list:
+    """The card's choices in an order of their own, the same on every visit."""
+    choices = sorted(choices, key=lambda choice: choice.pk)
+    # Only an order for display, not a secret: a seeded generator keeps it stable.
+    random.Random(card.pk).shuffle(choices)  # noqa: S311
+    return choices
+
+
+def _deck_context(user, card: ReviewCard | None, form=None) -> dict:
+    now = timezone.now()
+    due = ReviewCard.objects.due_for(user, now)
+    context = {"due_count": due.count(), "card": card}
+    if card is None:
+        context["next_due_at"] = ReviewCard.objects.next_due_at(user, now)
+        return context
+    question = card.question
+    choices = _card_choices(card, question.choices.all())
+    names = layer_names([question])
+    context.update(
+        question=question,
+        form=form or answer_form(question, choices, names),
+    )
+    return context
+
+
+@require_GET
+@login_required
+def review_deck(request: HttpRequest) -> HttpResponse:
+    """The learner's due review questions, one at a time, oldest first."""
+    card = (
+        ReviewCard.objects.due_for(request.user, timezone.now())
+        .select_related("question__lesson")
+        .prefetch_related("question__choices")
+        .first()
+    )
+    return render(request, "quiz/review_deck.html", _deck_context(request.user, card))
+
+
+@require_POST
+@login_required
+def review_card(request: HttpRequest, card_id: int) -> HttpResponse:
+    """Answer a due card; the feedback page shows why, and the card moves on (or back)."""
+    card = get_due_card_for(request.user, card_id)
+    question = card.question
+    choices = _card_choices(card, question.choices.all())
+    form = answer_form(question, choices, layer_names([question]), data=request.POST)
+    if not form.is_valid():
+        _refuse_forged(form)
+        return render(request, "quiz/review_deck.html", _deck_context(request.user, card, form))
+    answer = card.answer(**form.selection())
+    if answer is None:
+        messages.info(request, _("You had already answered that one; your first answer stands."))
+        return redirect("quiz:review_deck")
+    return redirect("quiz:review_answer", answer.pk)
+
+
+@require_GET
+@login_required
+def review_answer(request: HttpRequest, answer_id: int) -> HttpResponse:
+    answer = get_review_answer_for(request.user, answer_id)
+    question = answer.question
+    names = layer_names([question])
+    item = ReviewItem(
+        position=1,
+        question=question,
+        choices=_card_choices(answer.card, question.choices.all()),
+        answer=answer,
+        classify_key=question.classify_key,
+        layer_names=names,
+    )
+    now = timezone.now()
+    context = {
+        "item": item,
+        "card": answer.card,
+        "due_count": ReviewCard.objects.due_for(request.user, now).count(),
+    }
+    return render(request, "quiz/review_answer.html", context)
+
+
+WHO_CHOICES = [
+    (Incident.Who.AWS, gettext_lazy("AWS")),
+    (Incident.Who.CUSTOMER, gettext_lazy("You, the customer")),
+    (Incident.Who.BOTH, gettext_lazy("Both")),
+]
+
+
+@require_GET
+def incident_list(request: HttpRequest) -> HttpResponse:
+    """Every "Who fixes this?" card, with the learner's best result on each."""
+    incidents = Incident.objects.filter(retired=False).select_related("service", "layer")
+    best = {}
+    if request.user.is_authenticated:
+        best = dict(
+            IncidentAnswer.objects.filter(user=request.user)
+            .order_by()
+            .values_list("incident_id")
+            .annotate(best=Max("score"))
+        )
+    rows = [(incident, best.get(incident.pk)) for incident in incidents]
+    return render(request, "quiz/incident_list.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """One card. Anyone may answer; a logged-in learner's answer is kept like a quiz's."""
+    incident = get_object_or_404(
+        Incident.objects.select_related("service", "layer"), slug=slug, retired=False
+    )
+    actions = sorted(incident.actions.all(), key=lambda action: action.pk)
+    # A fixed order of its own per card, so the right action is not always first.
+    random.Random(incident.pk).shuffle(actions)  # noqa: S311
+    form = IncidentForm(
+        request.POST if request.method == "POST" else None,
+        who_choices=WHO_CHOICES,
+        actions=actions,
+    )
+    context = {"incident": incident, "form": form, "actions": actions}
+    if request.method == "POST":
+        if form.is_valid():
+            who, action = form.cleaned_data["who"], form.chosen_action
+            if request.user.is_authenticated:
+                incident.record(request.user, who, action)
+            owner = Responsibility.objects.get(service=incident.service, layer=incident.layer)
+            # The company's own owner of the layer, if it named one: its team acts for "you".
+            company_owner = CompanyOwner.objects.for_part(owner)
+            context.update(
+                answered=True,
+                who=who,
+                who_right=who == incident.who,
+                who_label=dict(WHO_CHOICES)[incident.who],
+                chosen=action,
+                right_action=next(a for a in actions if a.is_correct),
+                owner=owner,
+                company_owner=company_owner,
+                following=Incident.objects.filter(retired=False, order__gt=incident.order)
+                .only("slug", "title")
+                .first(),
+            )
+        else:
+            _refuse_forged(form)
+    return render(request, "quiz/incident.html", context)

@@ -3,6 +3,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .identity import EmailIdentityFormField, normalise_email
+
+# Role groups (their permissions: sharedresp/roles.py).
 FACILITATOR_GROUP = "Facilitator"
 MANAGER_GROUP = "Manager"
 
@@ -13,7 +16,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("Users must have an email address")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -28,19 +31,44 @@ class UserManager(BaseUserManager):
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
 
+    @classmethod
+    def normalize_email(cls, email):
+        return normalise_email(email or "")
+
     def get_by_natural_key(self, username):
-        # People type their address in any case; it is one account all the same.
-        return self.get(email__iexact=username)
+        # An exact match on the normalised form: the field normalises `username` too.
+        return self.get(email=username)
+
+
+class EmailIdentityField(models.EmailField):
+    """An email column that holds only normalised addresses (see sharedresp/identity.py).
+
+    Normalising in `to_python` covers forms and the admin (model validation, including
+    the unique check, sees the stored form); in `get_prep_value` it covers every query
+    and write, `bulk_create` and `update()` included.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalise_email(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return normalise_email(value) if isinstance(value, str) else value
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": EmailIdentityFormField, **kwargs})
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person using the course. Everyone is a learner; groups add roles.
+    """A person using the course. Everyone is a learner; role groups add permissions.
 
-    Staff are content authors (admin access); the Facilitator and Manager groups unlock
-    workshops and cohorts.
+    Staff may open the admin (content authors); what anyone may do beyond learning comes
+    from permissions, which the role groups (Facilitator, Manager, Training lead, Content
+    author) carry.
     """
 
-    email = models.EmailField(_("email address"), unique=True)
+    email = EmailIdentityField(_("email address"), unique=True)
     name = models.CharField(
         _("full name"), max_length=150, help_text=_("As it should appear on a certificate.")
     )
@@ -62,7 +90,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email
 
     def save(self, *args, **kwargs):
-        self.email = self.email.lower()
+        self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
 
     def get_full_name(self):
@@ -71,16 +99,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self):
         return self.name.split(" ")[0] if self.name else self.email
 
-    def has_role(self, group_name: str) -> bool:
-        # Cached per request object: the header asks on every page.
-        if not hasattr(self, "_group_names"):
-            self._group_names = set(self.groups.values_list("name", flat=True))
-        return self.is_superuser or group_name in self._group_names
-
+    # Roles are permissions (granted through the role groups, see the migration
+    # 0004_role_permissions), so the admin and the views answer the same question.
     @property
     def is_facilitator(self) -> bool:
-        return self.has_role(FACILITATOR_GROUP)
+        return self.has_perm("workshops.run_workshops")
 
     @property
     def is_manager(self) -> bool:
-        return self.has_role(MANAGER_GROUP)
+        return self.has_perm("cohorts.manage_own_cohorts")

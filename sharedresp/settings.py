@@ -4,7 +4,6 @@ Production is the default. `make run` sets DJANGO_DEBUG=1 for local work.
 """
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -41,8 +40,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# pytest runs with DEBUG off (as production does) but needs no real secret.
-TESTING = "pytest" in sys.modules
+# Set by the test suite (tests/conftest.py), never by a deployment: tests run with DEBUG
+# off, as production does, but need no real secret and no TLS redirect.
+TESTING = env_bool("DJANGO_TESTING", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "quiz",
     "workshops",
     "cohorts",
+    "lms",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -68,14 +69,22 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "template_partials",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "djangosaml2",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "sharedresp.middleware.refuse_large_bodies",
+    # GZip above ConditionalGet, so validators are computed on the uncompressed page.
+    "django.middleware.gzip.GZipMiddleware",
+    "sharedresp.middleware.conditional_pages",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -85,6 +94,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Keeps a SAML sign-in's request id between leaving for the provider and coming back;
+    # touches nothing on other requests.
+    "djangosaml2.middleware.SamlSessionMiddleware",
 ]
 
 ROOT_URLCONF = "sharedresp.urls"
@@ -111,9 +123,16 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        # A health check is a `SELECT 1` before each request's first query; a dropped
+        # connection instead fails one request per process and is then replaced.
+        conn_health_checks=env_bool("DJANGO_CONN_HEALTH_CHECKS", False),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DEBUG:
+    # runserver serves each request on a new thread, and a persistent connection is
+    # per thread: kept open, a burst of requests holds one connection each until the
+    # server runs out. gunicorn's workers reuse theirs.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE makes concurrent writers queue on the lock instead of failing with
     # "database is locked" halfway through a transaction.
@@ -131,11 +150,101 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "sharedresp.User"
+AUTHENTICATION_BACKENDS = ["sharedresp.backends.OneQueryModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 # Closed companies turn this off and add people by CSV import or the admin.
 SIGNUP_OPEN = env_bool("DJANGO_SIGNUP_OPEN", True)
+# The company's own email domains: when set, cohort imports take only these addresses.
+COHORT_DOMAINS = env_list("DJANGO_COHORT_DOMAINS", "")
+
+
+def env_mapping(name: str) -> dict[str, str]:
+    """`a=b,c=d` as a dict; anything else stops the app."""
+    mapping = {}
+    for item in env_list(name, ""):
+        key, sep, value = item.partition("=")
+        if not (sep and key.strip() and value.strip()):
+            raise ImproperlyConfigured(f"{name} takes provider=Role pairs, not {item!r}")
+        mapping[key.strip()] = value.strip()
+    return mapping
+
+
+# Single sign-on with OpenID Connect: on once a client id is set.
+OIDC_ENABLED = bool(os.environ.get("DJANGO_OIDC_CLIENT_ID"))
+OIDC_RP_CLIENT_ID = os.environ.get("DJANGO_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("DJANGO_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("DJANGO_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("DJANGO_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("DJANGO_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("DJANGO_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("DJANGO_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("DJANGO_OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+# What the sign-in button calls the provider ("Sign in with Example Corp").
+SSO_LABEL = os.environ.get("DJANGO_SSO_LABEL", "your company account")
+# Provider group -> role group, e.g. "facilitators=Facilitator,managers=Manager".
+SSO_GROUP_ROLES = env_mapping("DJANGO_SSO_GROUP_ROLES")
+SSO_GROUPS_CLAIM = os.environ.get("DJANGO_SSO_GROUPS_CLAIM", "groups")
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "sharedresp.sso.CompanyOIDCBackend"]
+
+
+def saml_config(site_url: str, idp_metadata: str) -> dict:
+    """pysaml2's settings for this site as a SAML 2.0 service provider."""
+    return {
+        "xmlsec_binary": os.environ.get("DJANGO_SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1"),
+        "entityid": f"{site_url}/accounts/saml/metadata/",
+        "service": {
+            "sp": {
+                "name": "sharedresp",
+                "endpoints": {
+                    "assertion_consumer_service": [
+                        (
+                            f"{site_url}/accounts/saml/acs/",
+                            "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
+                        )
+                    ]
+                },
+                "want_assertions_signed": True,
+                "allow_unsolicited": False,
+            }
+        },
+        "metadata": {"local": [idp_metadata]},
+        "debug": 0,
+    }
+
+
+# Single sign-on with SAML 2.0: on once the identity provider's metadata file is given.
+SAML_ENABLED = bool(os.environ.get("DJANGO_SAML_IDP_METADATA"))
+SAML_LABEL = os.environ.get("DJANGO_SAML_LABEL", "your company account (SAML)")
+SAML_GROUPS_ATTRIBUTE = os.environ.get("DJANGO_SAML_GROUPS_ATTRIBUTE", "isMemberOf")
+SAML_DJANGO_USER_MAIN_ATTRIBUTE = "email"
+SAML_ATTRIBUTE_MAPPING = {
+    os.environ.get("DJANGO_SAML_EMAIL_ATTRIBUTE", "mail"): ("email",),
+    os.environ.get("DJANGO_SAML_NAME_ATTRIBUTE", "displayName"): ("name",),
+}
+SAML_CREATE_UNKNOWN_USER = True
+if SAML_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "sharedresp.sso.CompanySaml2Backend"]
+
+# The LMS integrations (lms/), each off until configured. Every call they make to an
+# outside system gives up after this many seconds.
+LMS_TIMEOUT = env_int("DJANGO_LMS_TIMEOUT", 10)
+# LTI 1.3: launches from the platforms that staff register at /lti/platforms/.
+LTI_ENABLED = env_bool("DJANGO_LTI_ENABLED", False)
+# xAPI: learning events as statements to a learning record store, on once its URL is set
+# (the endpoint's base, e.g. https://lrs.example.com/xAPI/). The actor is the account's
+# email ("mbox") or an opaque id ("account").
+XAPI_LRS_URL = os.environ.get("DJANGO_XAPI_LRS_URL", "")
+XAPI_LRS_USERNAME = os.environ.get("DJANGO_XAPI_LRS_USERNAME", "")
+XAPI_LRS_PASSWORD = os.environ.get("DJANGO_XAPI_LRS_PASSWORD", "")
+XAPI_ACTOR = os.environ.get("DJANGO_XAPI_ACTOR", "mbox")
+if XAPI_ACTOR not in {"mbox", "account"}:
+    raise ImproperlyConfigured(f"DJANGO_XAPI_ACTOR must be mbox or account, not {XAPI_ACTOR!r}")
+XAPI_ACTOR_SECRET = os.environ.get("DJANGO_XAPI_ACTOR_SECRET", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -144,13 +253,48 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
+if TESTING:
+    # The real hasher is slow on purpose (about a quarter of a second a password); the
+    # tests make hundreds of users and only need hashing to work, not to resist attack.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Shared cache, and the live room's publish/subscribe (workshops.push, workshops.streams).
+REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
     }
+
+# Anonymous visitors' sessions travel in a signed cookie; only logged-in sessions are
+# rows, which `clearsessions` (daily from cron) removes once expired.
+SESSION_ENGINE = "sharedresp.sessions"
+
+# Work off the request (emails): the database queue by default, written in the same
+# transaction as the change; `manage.py db_worker` runs it.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# Request bodies: refused from the Content-Length header before anything is read
+# (sharedresp.middleware), and Django's own limits for what is read.
+MAX_REQUEST_BYTES = env_int("DJANGO_MAX_REQUEST_BYTES", 2_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+
+# Proxies (nginx) whose X-Forwarded-For is believed; from anyone else the header is
+# ignored, since any client can write it. Addresses or networks, comma-separated.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "")
+
+# The live room's event stream is served by the ASGI server (sharedresp.asgi). Should a
+# WSGI server (runserver, gunicorn) get the request, it streams this many seconds and
+# then lets the browser reconnect, as each stream holds a thread; 0 answers 204, and
+# pages poll instead.
+LIVE_STREAM_WSGI_SECONDS = env_int("DJANGO_LIVE_STREAM_WSGI_SECONDS", 30 if DEBUG else 0)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
@@ -185,6 +329,17 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "sharedresp <tr
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where people open the site: links in emails sent outside a request (send_reminders).
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://localhost:8000")
+SAML_CONFIG = saml_config(SITE_URL.rstrip("/"), os.environ.get("DJANGO_SAML_IDP_METADATA", ""))
+
+# Open Badges 3.0 (lms/badges.py): off until a key is set. The file holds the issuer's
+# Ed25519 private key in PEM (`openssl genpkey -algorithm ed25519 -out badges.pem`);
+# certificates are then also signed credentials, checkable against /badges/jwks.json.
+OPEN_BADGES_PRIVATE_KEY_FILE = os.environ.get("OPEN_BADGES_PRIVATE_KEY_FILE", "")
+OPEN_BADGES_ISSUER_NAME = os.environ.get("OPEN_BADGES_ISSUER_NAME", "sharedresp")
+# "Add to LinkedIn" on the certificate page: off until switched on; the organization id
+# (a number from the company's LinkedIn page) links the entry to it, else the name does.
+LINKEDIN_ADD_TO_PROFILE = env_bool("LINKEDIN_ADD_TO_PROFILE", False)
+LINKEDIN_ORGANIZATION_ID = os.environ.get("LINKEDIN_ORGANIZATION_ID", "")
 
 # Security headers. The policy allows nothing inline: htmx is configured by a <meta>
 # tag and all behaviour lives in static files.
@@ -208,8 +363,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365)
@@ -223,4 +378,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # pysaml2's schema library notes at INFO each schema it meets twice, on every command.
+    "loggers": {"xmlschema": {"level": "WARNING"}},
 }

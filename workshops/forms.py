@@ -10,16 +10,34 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from quiz.models import Question
+from plumbing.codes import UNAMBIGUOUS_ALPHABET
+from quiz.models import Incident, Question
 
+from . import names
 from .models import (
+    DEFAULT_INCIDENT_TIME_LIMIT,
+    DEFAULT_TIME_LIMIT,
     HOST_ACTIONS,
-    JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
     ItemKind,
     Workshop,
     WorkshopItem,
 )
+
+NAME_ERRORS = {
+    "invisible": _(
+        "Use visible letters only: this name holds hidden or text-reversing characters."
+    ),
+    "blank": _("Use at least one letter or digit."),
+    "long": _("Use at most %(max)s characters.") % {"max": names.MAX_LENGTH},
+}
+
+
+def clean_display_name(raw: str) -> str:
+    try:
+        return names.normalise(raw)
+    except names.InvalidNameError as error:
+        raise ValidationError(NAME_ERRORS[str(error)], code=str(error)) from None
 
 
 class DescribedRadioSelect(forms.RadioSelect):
@@ -89,7 +107,7 @@ class CreateWorkshopForm(forms.Form):
 class WorkshopTitleForm(forms.ModelForm):
     class Meta:
         model = Workshop
-        fields = ["title"]
+        fields = ["title", "ranked"]
 
 
 class SlideForm(forms.ModelForm):
@@ -126,19 +144,49 @@ class QuestionChoiceField(forms.ModelChoiceField):
 class QuestionItemForm(forms.ModelForm):
     question = QuestionChoiceField(
         label=_("Question"),
-        queryset=Question.objects.filter(retired=False).select_related("lesson"),
+        queryset=Question.objects.for_practice().select_related("lesson"),
         empty_label=None,
     )
 
     class Meta:
         model = WorkshopItem
-        fields = ["question"]
+        fields = ["question", "time_limit"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.initial.setdefault("time_limit", DEFAULT_TIME_LIMIT)
+
+
+class IncidentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, incident):
+        return f"{incident.service.name}: {incident.title}"
+
+
+class IncidentItemForm(forms.ModelForm):
+    """An incident card ("Who fixes this?") for the room: who acts, and the first action."""
+
+    incident = IncidentChoiceField(
+        label=_("Incident card"),
+        queryset=Incident.objects.filter(retired=False).select_related("service"),
+        empty_label=None,
+    )
+
+    class Meta:
+        model = WorkshopItem
+        fields = ["incident", "time_limit"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.initial.setdefault("time_limit", DEFAULT_INCIDENT_TIME_LIMIT)
 
 
 ITEM_FORMS = {
     ItemKind.SLIDE: SlideForm,
     ItemKind.LAYER: LayerItemForm,
     ItemKind.QUESTION: QuestionItemForm,
+    ItemKind.INCIDENT: IncidentItemForm,
 }
 
 
@@ -148,6 +196,14 @@ class ItemMoveForm(forms.Form):
 
 class HostActionForm(forms.Form):
     action = forms.ChoiceField(choices=list(HOST_ACTIONS.items()))
+    position = forms.IntegerField(min_value=0, required=False)
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(label=_("New display name"), max_length=100)
+
+    def clean_name(self) -> str:
+        return clean_display_name(self.cleaned_data["name"])
 
 
 class JoinForm(forms.Form):
@@ -159,14 +215,14 @@ class JoinForm(forms.Form):
     )
     name = forms.CharField(
         label=_("Your display name"),
-        max_length=40,
+        max_length=100,
         help_text=_("The facilitator sees it, and so does the room if they show a leaderboard."),
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split()).replace("-", "").upper()
-        if len(code) != JOIN_CODE_LENGTH or any(c not in JOIN_CODE_ALPHABET for c in code):
+        if len(code) != JOIN_CODE_LENGTH or any(c not in UNAMBIGUOUS_ALPHABET for c in code):
             raise ValidationError(
                 _("A join code is six letters and digits, like K7PX3M."), code="format"
             )
@@ -180,13 +236,22 @@ class JoinForm(forms.Form):
         return code
 
     def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
-        if not any(character.isalnum() for character in name):
-            raise ValidationError(_("Use at least one letter or digit."), code="blank")
-        return name
+        return clean_display_name(self.cleaned_data["name"])
 
 
 class PollForm(forms.Form):
     """`?v=`: the workshop version the participant's page shows."""
 
     v = forms.IntegerField(min_value=0, required=False)
+
+
+class RegionQueryForm(PollForm):
+    """A live region of the host's pages asking for itself: `?fragment=` names it (one
+    of `regions`), with `?v=` the version or `?mark=` the mark of what it shows now."""
+
+    fragment = forms.ChoiceField(required=False)
+    mark = forms.CharField(required=False, max_length=100)
+
+    def __init__(self, data, *, regions):
+        super().__init__(data)
+        self.fields["fragment"].choices = [("", "")] + [(name, name) for name in regions]

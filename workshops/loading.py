@@ -2,8 +2,9 @@
 
 A plan is checked against the course and the question bank as just read from their
 files (lessons.loading, quiz.loading), so it can never point at a service, layer or
-question that is not there. Reading touches no database: `load_content` reads and checks
-everything, then writes it in one transaction. The format is in FORMAT.md beside the
+question that is not there, and judged by the Plan and PlanItem models' own rules.
+Reading writes nothing: `load_content` reads and checks everything, then writes it in
+one transaction. The format is in FORMAT.md beside the
 plans.
 
 Workshops copy a plan's items when they are created, so rewriting or removing a plan
@@ -13,11 +14,11 @@ never changes a workshop that has been run.
 from collections import Counter
 from pathlib import Path
 
-from lessons.loading import DUTY_SLUGS, LAYER_SLUGS, ContentError, ContentFile, CourseContent
+from lessons.loading import ALL_LAYER_SLUGS, ContentError, ContentFile, CourseContent
 from lessons.models import Layer, Service
 from quiz.models import Question
 
-from .models import ItemKind, Plan, PlanItem
+from .models import DEFAULT_TIME_LIMIT, ItemKind, Plan, PlanItem
 
 ITEM_KEYS = {
     ItemKind.SLIDE: {"title", "body"},
@@ -46,8 +47,9 @@ def read_plans(
             "title": file.text(data, "title"),
             "summary": file.text(data, "summary"),
             "minutes": data.get("minutes"),
-            "items": [],
         }
+        file.check_model(Plan(**plan), data)
+        plan["items"] = []
         if plan["slug"] and plan["slug"] != path.stem:
             file.error(file.line_of(data, "slug"), "slug must match the file name")
         minutes = plan["minutes"]
@@ -55,17 +57,29 @@ def read_plans(
             isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 480
         ):
             file.error(file.line_of(data, "minutes"), "'minutes' must be a whole number, 1-480")
-        for item in file.mappings(data, "items"):
-            kind = file.choice(item, "kind", ItemKind.values)
-            if kind not in ITEM_KEYS:
+        for position, item in enumerate(file.mappings(data, "items"), start=1):
+            kind = file.text(item, "kind")
+            if kind == ItemKind.INCIDENT:
+                file.error(
+                    file.line_of(item, "kind"),
+                    "incident cards are added on the workshop's page, not in plan files",
+                )
                 continue
-            file.check_keys(item, {"kind", *ITEM_KEYS[kind]})
+            if kind not in ITEM_KEYS:
+                file.check_model(PlanItem(position=position, kind=kind), item)  # says why
+                continue
+            timed = {"time_limit"} if kind == ItemKind.QUESTION else set()
+            file.check_keys(item, {"kind", *ITEM_KEYS[kind]}, optional=timed)
             row = {key: file.text(item, key) for key in ITEM_KEYS[kind]}
             row["kind"] = kind
-            if row.get("service") and row["service"] not in service_slugs:
-                file.error(file.line_of(item, "service"), f"unknown service {row['service']!r}")
-            if row.get("layer") and row["layer"] not in [*LAYER_SLUGS, *DUTY_SLUGS]:
-                file.error(file.line_of(item, "layer"), f"unknown layer {row['layer']!r}")
+            if timed:
+                row["time_limit"] = _time_limit(file, item)
+            texts = {key: row.get(key, "") for key in ("title", "body")}
+            timing = {"time_limit": row.get("time_limit")}
+            plan_item = PlanItem(position=position, kind=kind, **texts, **timing)
+            file.check_model(plan_item, item, constraints=True)
+            file.known(item, "service", service_slugs, "service")
+            file.known(item, "layer", ALL_LAYER_SLUGS, "layer")
             if row.get("question") and row["question"] not in question_slugs:
                 file.error(
                     file.line_of(item, "question"),
@@ -74,6 +88,16 @@ def read_plans(
             plan["items"].append(row)
         plans.append(plan)
     return plans
+
+
+def _time_limit(file: ContentFile, item) -> int | None:
+    """Seconds to answer a question: 20 unless the plan says; 0 means no limit (the
+    model says how many seconds a limit may be)."""
+    value = item.get("time_limit", DEFAULT_TIME_LIMIT)
+    if isinstance(value, bool) or not isinstance(value, int):
+        file.error(file.line_of(item, "time_limit"), "'time_limit' must be whole seconds")
+        return None
+    return value or None
 
 
 def write_plans(plans: list[dict], stats: Counter) -> None:
@@ -93,6 +117,7 @@ def write_plans(plans: list[dict], stats: Counter) -> None:
                 service_id=services.get(item.get("service")),
                 layer_id=layers.get(item.get("layer")),
                 question_id=questions.get(item.get("question")),
+                time_limit=item.get("time_limit"),
             )
             for position, item in enumerate(row["items"], start=1)
         ]

@@ -9,20 +9,24 @@ it. The rules that must hold when requests race are kept by the database:
 - an answer is stored under a lock on its item's row, so "Close answering" and an answer
   in flight are ordered: no answer lands after answering closed;
 - one answer per participant per item, one participant per account, and display names
-  unique within a workshop whatever their case, are constraints.
+  unique within a workshop by their key (workshops/names.py: case and look-alikes
+  folded), are constraints;
+- a timed question's deadline is stored on its row and checked under that same lock,
+  so an answer that arrives after it is refused exactly as one after "Close answering".
 """
 
+import datetime
 import json
-import secrets
+import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Lower
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -31,22 +35,36 @@ from django.utils.translation import gettext_lazy as _
 
 from lessons import markdown
 from lessons.models import Layer, Owner, Service
+from plumbing.codes import random_code
 from quiz import scoring
+from quiz.answer_sources import AnswerCounts
 from quiz.models import (
     CLASSIFY_OWNERS,
     Choice,
+    Incident,
+    IncidentAction,
     Question,
     ScoredAnswer,
     classify_keys,
     layer_names,
 )
 
-# No 0/O, 1/I/L: a code read off a projector at the back of the room must be unambiguous.
-JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+from . import events, names, points, push
+
 JOIN_CODE_LENGTH = 6
 JOIN_CODE_DRAWS = 10
 LEADERBOARD_SIZE = 10
-# What the host's console can do; each is a Workshop method named with a leading "_".
+PODIUM_SIZE = 3
+DEFAULT_TIME_LIMIT = 20
+# An incident card is a short story and two answers: it gets longer to read.
+DEFAULT_INCIDENT_TIME_LIMIT = 45
+# The kinds of item the room answers, with the phases ready, open, closed, revealed.
+ANSWERED_KINDS = ("question", "incident")
+# An answer sent just before answering closed may reach the database a moment later
+# when the server is busy; it still counts if it arrives within this grace (the
+# participant's page says so). A deadline closes answering like "Close answering".
+ANSWER_GRACE = timedelta(seconds=3)
+# What the host's console can do (Workshop.control carries each out).
 HOST_ACTIONS = {
     "start": _("Start the workshop"),
     "previous": _("Previous"),
@@ -56,22 +74,28 @@ HOST_ACTIONS = {
     "reveal": _("Reveal the answer"),
     "show_leaderboard": _("Show the leaderboard"),
     "hide_leaderboard": _("Hide the leaderboard"),
+    "lock": _("Lock the room"),
+    "unlock": _("Let people join again"),
+    "goto": _("Go to this item"),
     "end": _("End the workshop"),
 }
 
 
 def new_join_code() -> str:
-    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+    return random_code(JOIN_CODE_LENGTH)
 
 
 class ItemKind(models.TextChoices):
     SLIDE = "slide", _("Text slide")
     LAYER = "layer", _("Explorer layer")
     QUESTION = "question", _("Question")
+    INCIDENT = "incident", _("Incident card")
 
 
 class ItemContent(models.Model):
-    """What one step of a plan or of a workshop shows: a slide, a layer, or a question."""
+    """What one step of a plan or of a workshop shows: a slide, a layer, a question, or
+    an incident card ("Who fixes this?", answered like a question: who acts, and the
+    first action)."""
 
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=8, choices=ItemKind.choices)
@@ -88,11 +112,30 @@ class ItemContent(models.Model):
     question = models.ForeignKey(
         Question, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    incident = models.ForeignKey(
+        Incident,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("incident card"),
+    )
+    time_limit = models.PositiveSmallIntegerField(
+        _("time limit (seconds)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(600)],
+        help_text=_("Questions and incident cards: seconds to answer, 5 to 600. Empty: no limit."),
+    )
 
     class Meta:
         abstract = True
         ordering = ["position"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ANSWERED_KINDS) | Q(time_limit__isnull=True),
+                name="%(app_label)s_%(class)s_only_answered_items_are_timed",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     ~Q(title=""),
@@ -100,12 +143,14 @@ class ItemContent(models.Model):
                     service__isnull=True,
                     layer__isnull=True,
                     question__isnull=True,
+                    incident__isnull=True,
                 )
                 | Q(
                     kind="layer",
                     service__isnull=False,
                     layer__isnull=False,
                     question__isnull=True,
+                    incident__isnull=True,
                     title="",
                     body="",
                 )
@@ -114,6 +159,16 @@ class ItemContent(models.Model):
                     service__isnull=True,
                     layer__isnull=True,
                     question__isnull=False,
+                    incident__isnull=True,
+                    title="",
+                    body="",
+                )
+                | Q(
+                    kind="incident",
+                    service__isnull=True,
+                    layer__isnull=True,
+                    question__isnull=True,
+                    incident__isnull=False,
                     title="",
                     body="",
                 ),
@@ -134,6 +189,15 @@ class ItemContent(models.Model):
         return self.kind == ItemKind.QUESTION
 
     @property
+    def is_incident(self) -> bool:
+        return self.kind == ItemKind.INCIDENT
+
+    @property
+    def takes_answers(self) -> bool:
+        """Questions and incident cards: the room answers them, phase by phase."""
+        return self.kind in ANSWERED_KINDS
+
+    @property
     def body_html(self):
         return markdown.render(self.body)
 
@@ -147,6 +211,8 @@ class ItemContent(models.Model):
             }
         if self.is_question:
             return Truncator(self.question.prompt).chars(80)
+        if self.is_incident:
+            return self.incident.title
         return self.title
 
     def content(self) -> dict:
@@ -158,6 +224,8 @@ class ItemContent(models.Model):
             "service_id": self.service_id,
             "layer_id": self.layer_id,
             "question_id": self.question_id,
+            "incident_id": self.incident_id,
+            "time_limit": self.time_limit,
         }
 
 
@@ -198,10 +266,26 @@ class AnsweringClosedError(Exception):
 
 
 class NameTakenError(Exception):
-    """Someone in this workshop already goes by this name."""
+    """Someone in this workshop already goes by this name (or one that looks the same)."""
+
+
+class RoomLockedError(Exception):
+    """The host locked the room: no one new may join."""
 
 
 class WorkshopQuerySet(models.QuerySet):
+    def with_closing_time(self):
+        """`closing_time`: the deadline of the question open on screen, if it has one."""
+        return self.annotate(
+            closing_time=Subquery(
+                WorkshopItem.objects.filter(
+                    workshop=OuterRef("pk"),
+                    position=OuterRef("current_position"),
+                    phase=WorkshopItem.Phase.OPEN,
+                ).values("deadline")[:1]
+            )
+        )
+
     def hosted_by(self, user):
         """`user`'s workshops, newest first, with `participant_count`: one query."""
         return (
@@ -250,6 +334,15 @@ class Workshop(models.Model):
     state = models.CharField(max_length=7, choices=State.choices, default=State.LOBBY)
     current_position = models.PositiveSmallIntegerField(null=True, blank=True)
     show_leaderboard = models.BooleanField(default=False)
+    ranked = models.BooleanField(
+        _("points and podium"),
+        default=True,
+        help_text=_(
+            "Participants see their points and place after each answer, and the presenter "
+            "shows a podium and the leaderboard at the end."
+        ),
+    )
+    locked = models.BooleanField(default=False, help_text=_("No one new may join."))
     version = models.PositiveIntegerField(
         default=1, help_text=_("Bumped by every host action; participants' pages poll it.")
     )
@@ -261,6 +354,7 @@ class Workshop(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("run_workshops", _("Can run workshops"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=["lobby", "running", "ended"]),
@@ -291,6 +385,19 @@ class Workshop(models.Model):
         return reverse("workshops:participate", args=[self.code])
 
     @property
+    def present_url(self) -> str:
+        return reverse("workshops:present", args=[self.code])
+
+    def is_hosted_by(self, user) -> bool:
+        return self.host_id == user.pk
+
+    @property
+    def code_for_reading(self) -> str:
+        """The code in two halves, as a facilitator reads it out: "K7P X3M"."""
+        half = len(self.code) // 2
+        return f"{self.code[:half]} {self.code[half:]}"
+
+    @property
     def is_lobby(self) -> bool:
         return self.state == self.State.LOBBY
 
@@ -307,24 +414,78 @@ class Workshop(models.Model):
         if self.current_position is None:
             return None
         return (
-            self.items.select_related("service", "layer", "question__step__lesson")
+            self.items.select_related("service", "layer", "question__step__lesson", "incident")
             .filter(position=self.current_position)
             .first()
         )
 
     # Host actions ------------------------------------------------------------------
 
-    def control(self, action: str) -> None:
-        """Carry out one of HOST_ACTIONS and bump the version, or raise ActionNotAllowedError."""
+    def control(self, action: str, position: int | None = None) -> None:
+        """Carry out one of HOST_ACTIONS and bump the version, or raise ActionNotAllowedError.
+
+        `position` is the item to go to, for "goto" only.
+        """
         if action not in HOST_ACTIONS:
             raise ValueError(f"unknown host action {action!r}")
         with transaction.atomic():
             # Two clicks, or two tabs of the host, apply one after the other, each to the
             # state the other left; answers wait on the item rows changed here.
             room = Workshop.objects.select_for_update().get(pk=self.pk)
-            changes = getattr(room, f"_{action}")()
+            changes = room._changes_for(action, position)
             Workshop.objects.filter(pk=self.pk).update(version=F("version") + 1, **changes)
+            ended = changes.get("state", room.state) == self.State.ENDED
+            push.announce(self.pk, push.STATE, version=room.version + 1, ended=ended)
         self.refresh_from_db()
+
+    def _changes_for(self, action: str, position: int | None) -> dict:
+        """What `action` changes on this (locked) row; the item rows it updates itself."""
+        Phase = WorkshopItem.Phase
+        match action:
+            case "start":
+                return self._start()
+            case "next":
+                return self._move(later=True)
+            case "previous":
+                return self._move(later=False)
+            case "goto":
+                return self._goto(position)
+            case "open":
+                return self._set_phase(
+                    [Phase.READY, Phase.CLOSED],
+                    Phase.OPEN,
+                    gettext(
+                        "Answering cannot open now: it is open already, or the answer is revealed."
+                    ),
+                )
+            case "close":
+                return self._set_phase(
+                    [Phase.OPEN],
+                    Phase.CLOSED,
+                    gettext("Answering is not open, so it cannot close."),
+                )
+            case "reveal":
+                return self._set_phase(
+                    [Phase.READY, Phase.OPEN, Phase.CLOSED],
+                    Phase.REVEALED,
+                    gettext("The answer is already revealed."),
+                )
+            case "show_leaderboard" | "hide_leaderboard":
+                return {"show_leaderboard": action == "show_leaderboard"}
+            case "lock" | "unlock":
+                if self.locked == (action == "lock"):
+                    raise ActionNotAllowedError(
+                        gettext("The room is locked already.")
+                        if self.locked
+                        else gettext("The room is open to new people already.")
+                    )
+                return {"locked": action == "lock"}
+            case "end":
+                if self.is_ended:
+                    raise ActionNotAllowedError(gettext("The workshop has ended."))
+                self._close_answering()
+                return {"state": self.State.ENDED, "ended_at": timezone.now()}
+        raise ValueError(f"unknown host action {action!r}")
 
     def _require_running(self):
         if not self.is_running:
@@ -355,66 +516,70 @@ class Workshop(models.Model):
             raise ActionNotAllowedError(
                 gettext("This is the last item.") if later else gettext("This is the first item.")
             )
+        return self._show(target.position)
+
+    def _show(self, position: int) -> dict:
         # Answers are taken only for the item on screen.
-        self.items.filter(phase=WorkshopItem.Phase.OPEN).update(phase=WorkshopItem.Phase.CLOSED)
-        return {"current_position": target.position}
+        self._close_answering()
+        return {"current_position": position}
 
-    def _next(self) -> dict:
-        return self._move(later=True)
-
-    def _previous(self) -> dict:
-        return self._move(later=False)
+    def _goto(self, position: int | None) -> dict:
+        self._require_running()
+        if position is None or not self.items.filter(position=position).exists():
+            raise ActionNotAllowedError(gettext("This workshop has no such item."))
+        if position == self.current_position:
+            raise ActionNotAllowedError(gettext("This item is on screen already."))
+        return self._show(position)
 
     def _current_question(self) -> "WorkshopItem":
         self._require_running()
         item = self.items.get(position=self.current_position)
-        if not item.is_question:
-            raise ActionNotAllowedError(gettext("The item on screen is not a question."))
+        if not item.takes_answers:
+            raise ActionNotAllowedError(
+                gettext("The item on screen is not a question or an incident card.")
+            )
         return item
 
     def _set_phase(self, allowed_from, phase, refusal) -> dict:
         item = self._current_question()
         if item.phase not in allowed_from:
             raise ActionNotAllowedError(refusal)
+        if item.is_open:
+            # Past its deadline, answering stopped then, whenever the host says so.
+            item.closed_at = min(filter(None, [timezone.now(), item.deadline]))
         item.phase = phase
-        if phase == WorkshopItem.Phase.OPEN and item.opened_at is None:
-            item.opened_at = timezone.now()
-        item.save(update_fields=["phase", "opened_at"])
+        if phase == WorkshopItem.Phase.OPEN:
+            now = timezone.now()
+            item.opened_at = item.opened_at or now
+            # Each opening gets the whole time again; the clock runs on the server.
+            item.deadline = now + timedelta(seconds=item.time_limit) if item.time_limit else None
+        item.save(update_fields=["phase", "opened_at", "closed_at", "deadline"])
         return {}
 
-    def _open(self) -> dict:
-        Phase = WorkshopItem.Phase
-        return self._set_phase(
-            [Phase.READY, Phase.CLOSED],
-            Phase.OPEN,
-            gettext("Answering cannot open now: it is open already, or the answer is revealed."),
+    def _close_answering(self) -> None:
+        """Answering stops on whatever item takes answers (the room moves on or ends)."""
+        self.items.filter(phase=WorkshopItem.Phase.OPEN).update(
+            phase=WorkshopItem.Phase.CLOSED, closed_at=timezone.now()
         )
 
-    def _close(self) -> dict:
-        Phase = WorkshopItem.Phase
-        return self._set_phase(
-            [Phase.OPEN], Phase.CLOSED, gettext("Answering is not open, so it cannot close.")
-        )
+    def close_answering_if_due(self) -> bool:
+        """Close the question on screen once its deadline has passed; True if this did.
 
-    def _reveal(self) -> dict:
-        Phase = WorkshopItem.Phase
-        return self._set_phase(
-            [Phase.READY, Phase.OPEN, Phase.CLOSED],
-            Phase.REVEALED,
-            gettext("The answer is already revealed."),
-        )
-
-    def _show_leaderboard(self) -> dict:
-        return {"show_leaderboard": True}
-
-    def _hide_leaderboard(self) -> dict:
-        return {"show_leaderboard": False}
-
-    def _end(self) -> dict:
-        if self.is_ended:
-            raise ActionNotAllowedError(gettext("The workshop has ended."))
-        self.items.filter(phase=WorkshopItem.Phase.OPEN).update(phase=WorkshopItem.Phase.CLOSED)
-        return {"state": self.State.ENDED, "ended_at": timezone.now()}
+        Called by whatever reads the room (polls, the presenter, the stream), so answering
+        closes by itself at the deadline without a clock process. Answers are refused
+        after the deadline either way; this makes every page show it. The conditional
+        UPDATE lets exactly one of many racing callers bump the version. No transaction
+        around the pair: should the bump be lost, answers are still refused and the next
+        host action refreshes every page; the common case (nothing due) is one UPDATE.
+        """
+        closed = self.items.filter(
+            phase=WorkshopItem.Phase.OPEN, deadline__lte=timezone.now()
+        ).update(phase=WorkshopItem.Phase.CLOSED, closed_at=F("deadline"))
+        if closed:
+            Workshop.objects.filter(pk=self.pk).update(version=F("version") + 1)
+            self.refresh_from_db(fields=["version"])
+            push.announce(self.pk, push.STATE, version=self.version, ended=False)
+        return bool(closed)
 
     # Editing the items, before the start --------------------------------------------
 
@@ -464,32 +629,90 @@ class Workshop(models.Model):
     def join(self, name: str, user=None) -> "Participant":
         """A new participant, or the one this account already is in this workshop.
 
-        Raises NameTakenError when the name is in use here (in any case), also when two
-        people pick it at the same moment: the constraint decides who had it first.
+        `name` is normalised already (names.normalise). Raises RoomLockedError for
+        newcomers to a locked room, NameTakenError when the name (or a look-alike) is in
+        use here, also when two people pick it at the same moment: the constraint decides
+        who had it first. A removed participant's name stays taken.
         """
         if user is not None:
             mine = self.participants.filter(user=user).first()
             if mine:
                 return mine
+        if self.locked:
+            raise RoomLockedError
+        key = names.key(name)
         try:
             with transaction.atomic():
-                return self.participants.create(name=name, user=user)
+                participant = self.participants.create(name=name, name_key=key, user=user)
+                push.announce(self.pk, push.ANSWERS)
+                return participant
         except IntegrityError:
             if user is not None and (mine := self.participants.filter(user=user).first()):
                 return mine  # the same account joined from two devices at once
-            if self.participants.filter(name__iexact=name).exists():
+            if self.participants.filter(name_key=key).exists():
                 raise NameTakenError from None
             raise
+
+    def rename(self, participant: "Participant", name: str) -> None:
+        """Give `participant` a new (normalised) name; NameTakenError if it is in use."""
+        try:
+            with transaction.atomic():
+                Participant.objects.filter(pk=participant.pk).update(
+                    name=name, name_key=names.key(name)
+                )
+                self._bump()
+        except IntegrityError:
+            raise NameTakenError from None
+        participant.name = name
+
+    def remove(self, participant: "Participant") -> None:
+        """Take `participant` out of the room: their answers stop counting, their page
+        says so, and their name stays taken so they cannot come back under it."""
+        with transaction.atomic():
+            Participant.objects.filter(pk=participant.pk, removed_at__isnull=True).update(
+                removed_at=timezone.now()
+            )
+            self._bump()
+            push.announce(self.pk, push.ANSWERS)
+
+    def _bump(self) -> None:
+        """A change to the room outside a host action: new version, pages told."""
+        Workshop.objects.filter(pk=self.pk).update(version=F("version") + 1)
+        version = Workshop.objects.values_list("version", flat=True).get(pk=self.pk)
+        push.announce(self.pk, push.STATE, version=version, ended=self.is_ended)
 
     # Counts and results ------------------------------------------------------------
 
     def participant_count(self) -> int:
-        return self.participants.count()
+        return self.participants.present().count()
 
-    def leaderboard(self) -> list["Participant"]:
-        return list(
-            self.participants.with_scores().order_by("-points", Lower("name"))[:LEADERBOARD_SIZE]
+    def newest_participants(self, limit: int) -> list["Participant"]:
+        return list(self.participants.present().order_by("-joined_at", "-pk")[:limit])
+
+    def leaderboard(self, size: int = LEADERBOARD_SIZE) -> list["Participant"]:
+        """The `size` participants with the most points, each with `place`: one query."""
+        board = list(
+            self.participants.present()
+            .with_scores()
+            .order_by("-points", Lower("name"), "pk")[:size]
         )
+        for participant in board:
+            # Equal points share a place; the board is ordered, so count those above.
+            participant.place = 1 + sum(1 for other in board if other.points > participant.points)
+        return board
+
+    def standing_of(self, participant: "Participant") -> tuple[int, int, int]:
+        """(total points, place, people in the room) for `participant`: two queries."""
+        totals = (
+            self.participants.present()
+            .order_by()
+            .annotate(total=Coalesce(Sum("answers__points"), 0))
+        )
+        mine = next((row["total"] for row in totals.filter(pk=participant.pk).values("total")), 0)
+        counts = totals.aggregate(
+            above=Count("pk", filter=Q(total__gt=mine)), everyone=Count("pk")
+        )
+        return mine, counts["above"] + 1, counts["everyone"]
 
 
 class WorkshopItem(ItemContent):
@@ -504,6 +727,16 @@ class WorkshopItem(ItemContent):
     opened_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When answering first opened: the question was asked.")
     )
+    closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When answering last stopped; answers in flight count for a short grace."),
+    )
+    deadline = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("Timed questions: answering stops at this moment (then the grace)."),
+    )
 
     class Meta(ItemContent.Meta):
         constraints = [
@@ -512,8 +745,12 @@ class WorkshopItem(ItemContent):
                 fields=["workshop", "position"], name="workshop_item_position_unique"
             ),
             models.CheckConstraint(
-                condition=Q(kind="question") | Q(phase="ready", opened_at__isnull=True),
-                name="only_questions_take_answers",
+                condition=Q(kind__in=ANSWERED_KINDS) | Q(phase="ready", opened_at__isnull=True),
+                name="only_answered_items_take_answers",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True) | Q(time_limit__isnull=False),
+                name="only_timed_items_have_a_deadline",
             ),
         ]
 
@@ -528,14 +765,30 @@ class WorkshopItem(ItemContent):
     def is_revealed(self) -> bool:
         return self.phase == self.Phase.REVEALED
 
+    @property
+    def is_timed(self) -> bool:
+        return self.time_limit is not None
+
+    def seconds_left(self, now=None) -> int | None:
+        """Whole seconds until the deadline while answering is open (None: no clock)."""
+        if not (self.is_open and self.deadline):
+            return None
+        left = (self.deadline - (now or timezone.now())).total_seconds()
+        return max(0, int(left + 0.999))
+
     def choices_in_order(self) -> list[Choice]:
         """The question's choices as everyone in the room sees them: the file's order."""
         return list(self.question.choices.order_by("order", "pk"))
 
 
 class ParticipantQuerySet(models.QuerySet):
+    def present(self):
+        """Everyone the host has not removed."""
+        return self.filter(removed_at__isnull=True)
+
     def with_scores(self):
-        """`answered`, `points` (sum of scores) and `asked` (questions opened)."""
+        """`answered`, `score_sum` (sum of scores), `points` (the room's points, see
+        points.py) and `asked` (questions opened)."""
         asked = (
             WorkshopItem.objects.filter(workshop=OuterRef("workshop"), opened_at__isnull=False)
             .order_by()
@@ -545,7 +798,8 @@ class ParticipantQuerySet(models.QuerySet):
         )
         return self.annotate(
             answered=Count("answers"),
-            points=Coalesce(Sum("answers__score"), 0.0),
+            score_sum=Coalesce(Sum("answers__score"), 0.0),
+            points=Coalesce(Sum("answers__points"), 0),
             asked=Coalesce(Subquery(asked), 0),
         )
 
@@ -559,28 +813,44 @@ class ParticipantQuerySet(models.QuerySet):
         )
 
 
-def _share_lock_if_open(item: WorkshopItem) -> bool:
-    """Whether `item` takes answers; if so, hold a shared lock on its row until commit.
+def _share_lock_if_open(item: WorkshopItem, now) -> tuple[bool, "timezone.datetime | None"]:
+    """Whether `item` takes answers at `now`, and its deadline; if open, hold a shared
+    lock on its row until commit.
 
-    Answers to one question run side by side, while "Close answering" and "Reveal",
-    which update the row, wait for the answers in flight; an answer that comes after
-    them sees the item closed. Django has no FOR SHARE, hence the SQL. SQLite, whose
-    transactions here take the database's write lock at once, needs no row lock.
+    It does while answering is open and for ANSWER_GRACE after it stopped: an answer
+    sent in time is not refused because the server was slow to reach it. Answers to
+    one question run side by side, while "Close answering" and "Reveal", which update
+    the row, wait for the answers in flight. Django has no FOR SHARE, hence the SQL.
+    SQLite, whose transactions here take the database's write lock at once, needs no
+    row lock.
     """
     table = connection.ops.quote_name(WorkshopItem._meta.db_table)
-    sql = f"SELECT 1 FROM {table} WHERE id = %s AND phase = %s"  # noqa: S608 - our table
+    sql = (
+        f"SELECT deadline FROM {table} WHERE id = %s"  # noqa: S608 - our table
+        " AND ((phase = %s AND (deadline IS NULL OR deadline >= %s)) OR closed_at >= %s)"
+    )
     if connection.features.has_select_for_update:
         sql += " FOR SHARE"
+    late = now - ANSWER_GRACE
     with connection.cursor() as cursor:
-        cursor.execute(sql, [item.pk, WorkshopItem.Phase.OPEN.value])
-        return cursor.fetchone() is not None
+        cursor.execute(sql, [item.pk, WorkshopItem.Phase.OPEN.value, late, late])
+        row = cursor.fetchone()
+    if row is None:
+        return False, None
+    deadline = WorkshopItem._meta.get_field("deadline").to_python(row[0])
+    if deadline is not None and timezone.is_naive(deadline):
+        deadline = timezone.make_aware(deadline, datetime.UTC)
+    return True, deadline
 
 
 class Participant(models.Model):
     """Someone in the room, known by a display name; an account is optional."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="participants")
-    name = models.CharField(_("display name"), max_length=40)
+    name = models.CharField(_("display name"), max_length=names.MAX_LENGTH)
+    name_key = models.CharField(
+        max_length=4 * names.MAX_LENGTH, help_text=_("The name folded: see workshops/names.py.")
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -590,6 +860,9 @@ class Participant(models.Model):
         help_text=_("Set when the person was logged in as they joined."),
     )
     joined_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Set when the host took them out of the room.")
+    )
 
     objects = ParticipantQuerySet.as_manager()
 
@@ -597,7 +870,7 @@ class Participant(models.Model):
         ordering = ["joined_at"]
         constraints = [
             models.UniqueConstraint(
-                Lower("name"), F("workshop"), name="participant_name_unique_in_workshop"
+                fields=["workshop", "name_key"], name="participant_name_key_unique_in_workshop"
             ),
             models.UniqueConstraint(
                 fields=["workshop", "user"],
@@ -610,55 +883,126 @@ class Participant(models.Model):
         return f"{self.name} in {self.workshop.code}"
 
     @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+    @property
     def percent(self) -> int:
         """Whole percent of the questions asked (with_scores() annotates the parts)."""
-        return scoring.whole_percent(scoring.as_fraction(self.points), self.asked)
+        return scoring.whole_percent(scoring.as_fraction(self.score_sum), self.asked)
 
-    def answer(self, item: WorkshopItem, *, choice_ids=(), placements=None):
+    def answer(self, item: WorkshopItem, *, choice_ids=(), placements=None, who="", action=None):
         """Store this participant's answer to `item`, scored by quiz's rules. (answer, created)
 
-        The first answer stands: a second one, even from a racing request, returns the
-        stored answer. Raises AnsweringClosedError unless answering is open.
+        A question takes `choice_ids` or `placements`; an incident card `who` acts and
+        the first `action` (an IncidentAction of the card). The first answer stands: a
+        second one, even from a racing request, returns the stored answer. Raises
+        AnsweringClosedError unless answering is open and its deadline, if any, has not
+        passed. Points (points.py) are counted on arrival.
         """
-        question = item.question
-        key = classify_keys([question]).get(question.pk)
-        score = question.score(choice_ids=choice_ids, placements=placements, classify_key=key)
+        if item.is_incident:
+            score = item.incident.score(who, action)
+        else:
+            question = item.question
+            key = classify_keys([question]).get(question.pk)
+            score = question.score(choice_ids=choice_ids, placements=placements, classify_key=key)
         with transaction.atomic():
-            if not _share_lock_if_open(item):
+            now = timezone.now()
+            is_open, deadline = _share_lock_if_open(item, now)
+            if not is_open:
                 raise AnsweringClosedError
+            earned = points.points(
+                scoring.as_fraction(score),
+                seconds_left=(deadline - now).total_seconds() if deadline else None,
+                time_limit=item.time_limit,
+            )
             try:
                 with transaction.atomic():
                     answer = LiveAnswer.objects.create(
-                        participant=self, item=item, placements=placements or {}, score=score
+                        participant=self,
+                        item=item,
+                        placements=placements or {},
+                        who=who,
+                        action=action,
+                        score=score,
+                        points=earned,
+                        answered_at=now,
                     )
                     LiveAnswer.choices.through.objects.bulk_create(
                         LiveAnswer.choices.through(liveanswer=answer, choice_id=choice_id)
                         for choice_id in choice_ids
                     )
+                    events.live_answer_given.send(LiveAnswer, answer=answer)
             except IntegrityError:
                 return LiveAnswer.objects.get(participant=self, item=item), False
+            push.announce(item.workshop_id, push.ANSWERS)
         return answer, True
 
     def answer_to(self, item: WorkshopItem) -> "LiveAnswer | None":
-        return self.answers.filter(item=item).prefetch_related("choices").first()
+        return (
+            self.answers.filter(item=item)
+            .select_related("action")
+            .prefetch_related("choices")
+            .first()
+        )
+
+
+NO_ANSWER = "none"
+
+
+def answer_signatures(workshop: Workshop, participant_id: int | None = None) -> dict[int, str]:
+    """What each participant's page shows of their own: their answer to the item on
+    screen and its points, whether the host removed them, and, once the answer is
+    revealed in a ranked workshop, their total (their place follows from it).
+
+    Two participants with the same signature see the same page; those missing here have
+    not answered and show nothing of their own (NO_ANSWER). The whole room's, or one
+    participant's: three queries.
+    """
+    answers = LiveAnswer.objects.filter(
+        item__workshop=workshop, item__position=workshop.current_position
+    )
+    people = Participant.objects.filter(workshop=workshop)
+    if participant_id is not None:
+        answers = answers.filter(participant_id=participant_id)
+        people = people.filter(pk=participant_id)
+    revealed = workshop.items.filter(
+        position=workshop.current_position, phase=WorkshopItem.Phase.REVEALED
+    ).exists()
+    rows = defaultdict(list)
+    own = {}
+    for participant, placed, who, action, choice, earned in answers.values_list(
+        "participant_id", "placements", "who", "action_id", "choices", "points"
+    ):
+        # Points show only after the reveal: before it, equal answers share a page.
+        own[participant] = [placed, who, action, earned if revealed else None]
+        if choice is not None:
+            rows[participant].append(choice)
+    if workshop.ranked and revealed:
+        people = people.annotate(total=Coalesce(Sum("answers__points"), 0))
+    else:
+        people = people.annotate(total=models.Value(0)).filter(
+            Q(removed_at__isnull=False) | Q(pk__in=list(own))
+        )
+    signatures = {}
+    for participant, removed, total in people.values_list("pk", "removed_at", "total"):
+        mine = own.get(participant)
+        if removed is None and mine is None and not total:
+            continue  # NO_ANSWER
+        answer = [sorted(rows[participant]), *mine] if mine else None
+        signatures[participant] = json.dumps([removed is not None, total, answer], sort_keys=True)
+    return signatures
 
 
 def answer_signature(participant_id: int, workshop: Workshop) -> str:
-    """What the participant's page shows of their own answer to the item on screen.
+    """One participant's signature (answer_signatures)."""
+    return answer_signatures(workshop, participant_id).get(participant_id, NO_ANSWER)
 
-    Two participants with the same signature see the same page. One query.
-    """
-    rows = list(
-        LiveAnswer.objects.filter(
-            participant_id=participant_id,
-            item__workshop=workshop,
-            item__position=workshop.current_position,
-        ).values_list("placements", "choices")
-    )
-    if not rows:
-        return "none"
-    choices = sorted(choice for _placements, choice in rows if choice is not None)
-    return json.dumps([choices, rows[0][0]], sort_keys=True)
+
+class LiveAnswerQuerySet(models.QuerySet):
+    def counted(self):
+        """The answers that count: not those of people the host removed."""
+        return self.filter(participant__removed_at__isnull=True)
 
 
 class LiveAnswer(ScoredAnswer):
@@ -667,6 +1011,14 @@ class LiveAnswer(ScoredAnswer):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(WorkshopItem, on_delete=models.CASCADE, related_name="answers")
     choices = models.ManyToManyField(Choice, related_name="live_answers", blank=True)
+    # An incident card's answer: who acts, and the first action.
+    who = models.CharField(max_length=8, choices=Incident.Who.choices, blank=True)
+    action = models.ForeignKey(
+        IncidentAction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    points = models.PositiveIntegerField(default=0, help_text=_("See workshops/points.py."))
+
+    objects = LiveAnswerQuerySet.as_manager()
 
     class Meta:
         ordering = ["answered_at"]
@@ -692,6 +1044,7 @@ class Bar:
     count: int
     total: int
     is_right: bool
+    owner: str = ""  # "aws", "customer" or "shared": drawn in that owner's colour
 
     @property
     def percent(self) -> int:
@@ -715,35 +1068,87 @@ def tally(items) -> dict[int, Tally]:
     """The answers to each question item, counted in the database.
 
     A choice question gets one group with a bar per choice (how many picked it); a
-    classify question a group per layer with a bar per side. At most six queries,
-    whatever the number of items and participants.
+    classify question a group per layer with a bar per side; an incident card a group
+    for who acts and one for the first action. At most eight queries, whatever the
+    number of items and participants.
     """
-    items = [item for item in items if item.is_question]
+    items = [item for item in items if item.takes_answers]
     if not items:
         return {}
     tallies = {item.pk: Tally() for item in items}
     for row in (
-        LiveAnswer.objects.filter(item__in=items)
+        LiveAnswer.objects.counted()
+        .filter(item__in=items)
         .order_by()
         .values("item_id")
         .annotate(answered=Count("pk"), full_marks=Count("pk", filter=Q(score__gte=1)))
     ):
         tallies[row["item_id"]].answered = row["answered"]
         tallies[row["item_id"]].full_marks = row["full_marks"]
-    choice_items = [item for item in items if not item.question.is_classify]
-    classify_items = [item for item in items if item.question.is_classify]
+    questions = [item for item in items if item.is_question]
+    choice_items = [item for item in questions if not item.question.is_classify]
+    classify_items = [item for item in questions if item.question.is_classify]
+    incident_items = [item for item in items if item.is_incident]
     if choice_items:
         _tally_choices(choice_items, tallies)
     if classify_items:
         _tally_placements(classify_items, tallies)
+    if incident_items:
+        _tally_incidents(incident_items, tallies)
     return tallies
+
+
+# Who acts on an incident card, in the owners' colours of the diagrams.
+WHO_OWNERS = {
+    Incident.Who.AWS: Owner.AWS,
+    Incident.Who.CUSTOMER: Owner.CUSTOMER,
+    Incident.Who.BOTH: Owner.SHARED,
+}
+
+
+def _tally_incidents(items, tallies) -> None:
+    counted = LiveAnswer.objects.counted().filter(item__in=items).order_by()
+
+    def picked(field: str) -> Counter:
+        """(item id, value of `field`) -> how many answers chose it: one query."""
+        rows = counted.values("item_id", field).annotate(picked=Count("pk"))
+        return Counter({(row["item_id"], row[field]): row["picked"] for row in rows})
+
+    whos, actions_picked = picked("who"), picked("action_id")
+    actions = defaultdict(list)
+    for action in IncidentAction.objects.filter(incident__in={item.incident_id for item in items}):
+        actions[action.incident_id].append(action)
+    for item in items:
+        total = tallies[item.pk].answered
+        who_bars = [
+            Bar(label, whos[item.pk, who], total, who == item.incident.who, WHO_OWNERS[who])
+            for who, label in Incident.Who.choices
+        ]
+        action_bars = [
+            Bar(action.text, actions_picked[item.pk, action.pk], total, action.is_correct)
+            for action in incident_actions_in_order(item.incident, actions[item.incident_id])
+        ]
+        tallies[item.pk].groups = [
+            (gettext("Who acts?"), who_bars),
+            (gettext("The first action"), action_bars),
+        ]
+
+
+def incident_actions_in_order(incident: Incident, actions) -> list[IncidentAction]:
+    """The card's actions in the order the room sees them on every screen: an order of
+    the card's own, the same each time, so the right one is not always first."""
+    ordered = sorted(actions, key=lambda action: action.pk)
+    random.Random(incident.pk).shuffle(ordered)  # noqa: S311 - an order, not a secret
+    return ordered
 
 
 def _tally_choices(items, tallies) -> None:
     through = LiveAnswer.choices.through
     picks = {
         (row["liveanswer__item_id"], row["choice_id"]): row["picked"]
-        for row in through.objects.filter(liveanswer__item__in=items)
+        for row in through.objects.filter(
+            liveanswer__item__in=items, liveanswer__participant__removed_at__isnull=True
+        )
         .order_by()
         .values("liveanswer__item_id", "choice_id")
         .annotate(picked=Count("pk"))
@@ -766,8 +1171,8 @@ def _tally_placements(items, tallies) -> None:
     names = layer_names(questions)
     # One row an answer: a room's worth of small JSON objects, counted here.
     placed = Counter()
-    for item_id, placements in LiveAnswer.objects.filter(item__in=items).values_list(
-        "item_id", "placements"
+    for item_id, placements in (
+        LiveAnswer.objects.counted().filter(item__in=items).values_list("item_id", "placements")
     ):
         placed.update((item_id, slug, owner) for slug, owner in placements.items())
     for item in items:
@@ -784,20 +1189,37 @@ def _tally_placements(items, tallies) -> None:
         ]
 
 
-# Access ------------------------------------------------------------------------------
+# Question statistics -----------------------------------------------------------------
 
 
-def get_workshop_for_host(user, code: str) -> Workshop:
-    """The workshop with this code if `user` hosts it: 404 if none, 403 for anyone else."""
-    workshop = get_object_or_404(Workshop, code=code)
-    if workshop.host_id != user.pk:
-        raise PermissionDenied
-    return workshop
+def live_answer_counts(questions) -> dict:
+    """Live answers of logged-in participants (not removed) to `questions`, for quiz's
+    statistics (registered in apps.py through quiz.answer_sources). Three queries.
 
-
-def get_item_for_host(workshop: Workshop, item_id: int) -> WorkshopItem:
-    return get_object_or_404(
-        WorkshopItem.objects.select_related("service", "layer", "question"),
-        pk=item_id,
-        workshop=workshop,
+    Anonymous answers stay out: the statistics count answers from people the site knows,
+    as its attempts do.
+    """
+    answers = LiveAnswer.objects.counted().filter(
+        participant__user__isnull=False, item__question__in=questions
     )
+    counts = defaultdict(AnswerCounts)
+    for row in (
+        answers.order_by()
+        .values("item__question_id")
+        .annotate(answered=Count("pk"), full_marks=Count("pk", filter=Q(score__gte=1)))
+    ):
+        counts[row["item__question_id"]].answered = row["answered"]
+        counts[row["item__question_id"]].full_marks = row["full_marks"]
+    for row in (
+        LiveAnswer.choices.through.objects.filter(liveanswer__in=answers)
+        .order_by()
+        .values("liveanswer__item__question_id", "choice_id")
+        .annotate(picked=Count("pk"))
+    ):
+        counts[row["liveanswer__item__question_id"]].picks[row["choice_id"]] = row["picked"]
+    classify = [question.pk for question in questions if question.is_classify]
+    for question_id, placements in answers.filter(item__question__in=classify).values_list(
+        "item__question_id", "placements"
+    ):
+        counts[question_id].placements.update(placements.items())
+    return dict(counts)

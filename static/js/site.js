@@ -11,8 +11,19 @@
     }
   }
 
+  // On a phone the service list scrolls sideways: bring the chosen service into view.
+  function showCurrentService() {
+    var current = document.querySelector(".service-switch [aria-current='page']");
+    var list = current && current.closest("ul");
+    if (list && list.scrollWidth > list.clientWidth) {
+      var offset = current.getBoundingClientRect().left - list.getBoundingClientRect().left;
+      list.scrollLeft += offset - 16;
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusFirst(document.body, "[data-autofocus]");
+    showCurrentService();
   });
 
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -27,6 +38,7 @@
     if (target) {
       focusFirst(target, "[data-autofocus], [data-swap-focus]");
     }
+    showCurrentService();
   });
 
   // Lesson steps: the arrow keys turn the page, unless the learner is typing or

@@ -17,8 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def exam_content(tmp_path, learner):
-    """Four generated questions, one of each kind, and an exam that asks them all."""
-    write_bank(tmp_path / "questions", 4)
+    """Four generated exam-only questions, one of each kind, and an exam that asks them all."""
+    write_bank(tmp_path / "questions", 2)
+    write_bank(tmp_path / "exam-questions", 4, prefix="exam")
     (tmp_path / "exams").mkdir()
     (tmp_path / "exams" / "test-exam.yaml").write_text(exam_yaml())
     load("--questions-dir", str(tmp_path / "questions"))

@@ -104,13 +104,15 @@ def test_take_a_practice_quiz_with_htmx_reload_and_resume_then_review(four_kinds
 
     page.get_by_role("button", name="Finish and see your score").click()
     expect(page.get_by_text("You scored 75%")).to_be_visible()
-    expect(page.locator(".review-item")).to_have_count(4)
-    expect(page.get_by_text("Not quite")).to_have_count(1)
+    expect(page.locator(".result-line")).to_have_count(4)
+    expect(page.locator(".result-mark--wrong")).to_have_count(1)
     expect(page.get_by_text("How this quiz is scored")).to_be_visible()
+    # Under the pass mark: the retry is offered beside the way on.
+    expect(page.get_by_role("button", name="Try this quiz again")).to_be_visible()
     watcher.check()
-    page.locator(".review-item").first.get_by_role(
-        "link", name=re.compile("Read the step")
-    ).click()
+    first = page.locator(".result-line").first
+    first.locator("summary").click()
+    first.get_by_role("link", name=re.compile("Read the step")).click()
     expect(page).to_have_url(re.compile("/lessons/the-stack/six-layers/$"))
 
     page.goto("/")

@@ -10,14 +10,8 @@ from django.utils import timezone
 from cohorts.models import Cohort, Membership
 from lessons.models import Lesson, LessonProgress
 from quiz.models import Attempt, Certificate, Quiz, new_certificate_code
-from tests.conftest import make_user
 
 DUE = datetime.date(2030, 6, 15)
-
-
-@pytest.fixture
-def other_manager(db):
-    return make_user("omar@example.com", "Omar Othermanager", groups=["Manager"])
 
 
 @pytest.fixture
@@ -34,12 +28,6 @@ def clock(monkeypatch):
         monkeypatch.setattr(timezone, "now", lambda: real_now + datetime.timedelta(days=days))
 
     return move
-
-
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
 
 
 def add_members(cohort, count, *, prefix="member"):
@@ -76,10 +64,10 @@ def submit_practice(user, quiz: Quiz, score: int):
     )
 
 
-def certify(user, *, issued_days_ago=0, valid_days=365, revoked=False):
+def certify(user, *, issued_days_ago=0, valid_days=365, revoked=False, exam_slug="exam"):
     """Pass the exam and hold its certificate, as the exam flow records them."""
     exam, _created = Quiz.objects.get_or_create(
-        slug="exam", defaults={"title": "Exam", "mode": Quiz.Mode.EXAM}
+        slug=exam_slug, defaults={"title": "Exam", "mode": Quiz.Mode.EXAM}
     )
     issued_at = timezone.now() - datetime.timedelta(days=issued_days_ago)
     attempt = Attempt.objects.create(

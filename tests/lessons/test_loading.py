@@ -8,8 +8,12 @@ from django.core.management import CommandError, call_command
 from lessons.loading import DUTY_SLUGS, LAYER_SLUGS
 from lessons.models import Layer, Lesson, Responsibility, Service, Step
 
-pytestmark = pytest.mark.django_db
+# Loading is tested from an empty database, not over the course every test starts with.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_course")]
 CONTENT = Path(__file__).resolve().parents[2] / "lessons" / "content"
+# The seven core lessons, then logging and detection, incidents, compliance evidence and
+# resilience.
+COURSE_LESSONS = 11
 # The real question bank cites every step; these tests edit steps, so they load one
 # question about a step that they leave alone.
 ONE_QUESTION = """questions:
@@ -63,11 +67,11 @@ def line_of(path: Path, text: str) -> int:
 
 def test_loading_the_course_creates_every_lesson_step_and_layer():
     output = load()
-    assert "Loaded 7 lessons, 5 services" in output
-    assert Lesson.objects.count() == 7
-    assert Step.objects.count() >= 7 * 3
+    assert f"Loaded {COURSE_LESSONS} lessons, 11 services" in output
+    assert Lesson.objects.count() == COURSE_LESSONS
+    assert Step.objects.count() >= COURSE_LESSONS * 3
     assert Layer.objects.count() == len(LAYER_SLUGS) + len(DUTY_SLUGS)
-    assert Service.objects.count() == 5
+    assert Service.objects.count() == 11
 
 
 def test_loading_twice_changes_nothing():
@@ -110,7 +114,12 @@ def test_an_edited_step_is_updated_in_place_and_a_removed_one_removed(content_co
 @pytest.mark.parametrize(
     ("relative_path", "old", "new", "message"),
     [
-        ("services/ec2.yaml", "owner: customer", "owner: amazon", "'owner' must be one of"),
+        (
+            "services/ec2.yaml",
+            "owner: customer",
+            "owner: amazon",
+            "owner: Value 'amazon' is not a valid choice.",
+        ),
         ("services/rds.yaml", "  data:", "  dataz:", "unknown layer 'dataz'"),
         ("lessons/04-patching.yaml", "title:", "titel:", "unknown key 'titel'"),
         (
@@ -190,5 +199,20 @@ def test_raw_html_in_markdown_is_shown_as_text(content_copy):
 def test_dry_run_checks_and_writes_nothing():
     output = io.StringIO()
     call_command("load_content", "--dry-run", stdout=output)
-    assert output.getvalue().startswith("Would load 7 lessons")
+    assert output.getvalue().startswith(f"Would load {COURSE_LESSONS} lessons")
+    assert Lesson.objects.count() == 0
+
+
+def test_an_over_long_title_is_refused_by_the_model_with_file_and_line(content_copy):
+    """The column holds 200 characters: SQLite would store more, PostgreSQL would fail."""
+    path = content_copy / "lessons" / "04-patching.yaml"
+    line = line_of(path, "title: Patching")
+    replace_in(path, "title: Patching", f"title: {'x' * 260}")
+    with pytest.raises(CommandError) as error:
+        load(content_copy)
+    assert (
+        f"{path}:{line}: title: Ensure this value has at most 200 characters (it has 260)."
+        in str(error.value)
+    )
+    assert "nothing was loaded" in str(error.value)
     assert Lesson.objects.count() == 0

@@ -2,6 +2,7 @@
 answer as a learner would."""
 
 import io
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,11 +13,26 @@ from django.utils import timezone
 from quiz.models import Attempt, Question, Quiz, classify_keys
 
 KINDS = ["single", "multiple", "true_false", "classify"]
+CONTENT = Path(__file__).resolve().parents[2] / "quiz" / "content"
 
 
-def question_yaml(number: int, kind: str, lesson="the-stack", step="six-layers") -> str:
+@pytest.fixture
+def content(tmp_path) -> Path:
+    """A copy of the real quiz content (bank, exams, misconceptions, incidents), to break."""
+    shutil.copytree(CONTENT, tmp_path / "content")
+    return tmp_path / "content"
+
+
+def line_of(path: Path, text: str) -> int:
+    """The number of the first line of `path` that contains `text`."""
+    return next(n for n, row in enumerate(path.read_text().splitlines(), 1) if text in row)
+
+
+def question_yaml(
+    number: int, kind: str, lesson="the-stack", step="six-layers", prefix="generated"
+) -> str:
     head = f"""
-  - slug: generated-{number}
+  - slug: {prefix}-{number}
     kind: {kind}
     lesson: {lesson}
     step: {step}
@@ -54,12 +70,6 @@ def load(*args) -> str:
 
 
 @pytest.fixture
-def bank(db):
-    """The real course and question bank, as `load_content` loads them."""
-    load()
-
-
-@pytest.fixture
 def small_bank(db, tmp_path):
     """Load `count` generated questions of every kind, all in the lesson "the-stack"."""
 
@@ -90,16 +100,19 @@ def exam_yaml(**overrides) -> str:
 
 @pytest.fixture
 def exam_bank(db, tmp_path):
-    """Load `questions` generated questions (lesson "the-stack") and the exam "test-exam"
-    drawing from them, with EXAM_SETTINGS changed by `settings`."""
+    """Load `questions` generated exam-only questions (lesson "the-stack"), four practice
+    ones, and the exam "test-exam" drawing from the exam-only ones, with EXAM_SETTINGS
+    changed by `settings`."""
     loads = iter(range(100))
 
     def load_exam(questions: int = 8, **settings) -> Quiz:
         root = tmp_path / f"content-{next(loads)}"
-        write_bank(root / "questions", questions)
+        write_bank(root / "questions", 4)  # practice questions, which no exam draws
+        write_bank(root / "exam-questions", questions, prefix="exam")
         (root / "exams").mkdir()
         (root / "exams" / "test-exam.yaml").write_text(exam_yaml(**settings))
-        load("--questions-dir", str(root / "questions"))  # exams: the folder beside it
+        # Exams and exam-only questions: the folders beside it.
+        load("--questions-dir", str(root / "questions"))
         return Quiz.objects.select_related("exam").get(slug="test-exam")
 
     return load_exam

@@ -54,7 +54,7 @@ def test_draws_shuffle_questions_and_choices_but_keep_true_before_false(small_ba
                 assert texts == ["True", "False"]
 
 
-def test_the_course_review_draws_twelve_questions_from_every_lesson(bank, learner):
+def test_the_course_review_draws_twelve_questions_from_every_lesson(course, learner):
     attempt = start(learner, "course-review")
     assert attempt.question_total == 12
     lessons = Lesson.objects.filter(

@@ -15,7 +15,7 @@ START = "/quizzes/test-exam/start"
 
 
 def question_url(attempt, position):
-    return f"/attempts/{attempt.pk}/questions/{position}/"
+    return f"/attempts/{attempt.pk}/exam/{position}/"
 
 
 def start_exam(user) -> Attempt:
@@ -326,7 +326,7 @@ def test_tampered_answers_are_400_and_store_nothing(exam_bank, learner, learner_
     position, data = tampered_posts(attempt)[case]
     response = learner_client.post(question_url(attempt, position), data)
     assert response.status_code == 400
-    assert "Choose one of the answers shown." in response.text
+    assert "We could not understand that request" in response.text
     assert not Answer.objects.exists()
 
 
@@ -338,12 +338,33 @@ def test_a_missing_answer_is_a_form_error_not_a_400(exam, learner, learner_clien
     assert not Answer.objects.exists()
 
 
-@pytest.mark.parametrize("path", ["/attempts/{pk}/questions/0/", "/attempts/{pk}/questions/5/"])
+@pytest.mark.parametrize("path", ["/attempts/{pk}/exam/0/", "/attempts/{pk}/exam/5/"])
 def test_a_position_outside_the_exam_is_404(exam, learner, learner_client, path):
     attempt = start_exam(learner)
     assert learner_client.get(path.format(pk=attempt.pk)).status_code == 404
     assert learner_client.post(path.format(pk=attempt.pk), {"choice": "1"}).status_code == 404
     assert not Answer.objects.exists()
+
+
+def test_the_practice_address_of_an_exam_question_leads_to_the_exam_one(
+    exam, learner, learner_client
+):
+    attempt = start_exam(learner)
+    old = f"/attempts/{attempt.pk}/questions/1/"
+    assert learner_client.get(old)["Location"] == question_url(attempt, 1)
+    # A POST keeps its answer on the way (307), and is answered by the exam's rules.
+    posted = learner_client.post(old, right_answer(question_at(attempt, 1)))
+    assert (posted.status_code, posted["Location"]) == (307, question_url(attempt, 1))
+    response = learner_client.post(old, right_answer(question_at(attempt, 1)), follow=True)
+    assert response.redirect_chain[-1][0] == question_url(attempt, 2)
+    assert Answer.objects.filter(attempt=attempt).count() == 1
+
+
+def test_the_exam_address_of_a_practice_question_leads_to_the_practice_one(
+    attempt, learner_client
+):
+    response = learner_client.get(question_url(attempt, 1))
+    assert response["Location"] == f"/attempts/{attempt.pk}/questions/1/"
 
 
 # Lists, and what each page costs
@@ -376,4 +397,4 @@ def test_exam_pages_cost_a_fixed_number_of_queries(
         assert learner_client.get(f"/attempts/{attempt.pk}/review/").status_code == 200
     with django_assert_max_num_queries(8):
         assert learner_client.get(EXAM_PAGE).status_code == 200
-    assert Question.objects.count() == bank_size
+    assert Question.objects.filter(exam_only=True).count() == bank_size

@@ -10,7 +10,8 @@ from quiz.models import Attempt, Choice, Question, Quiz
 
 from .conftest import load, right_answer, start
 
-pytestmark = pytest.mark.django_db
+# Loading is tested from an empty database, not over the course every test starts with.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_course")]
 QUESTIONS = Path(__file__).resolve().parents[2] / "quiz" / "content" / "questions"
 LESSONS = Path(__file__).resolve().parents[2] / "lessons" / "content"
 
@@ -19,6 +20,8 @@ LESSONS = Path(__file__).resolve().parents[2] / "lessons" / "content"
 def bank_copy(tmp_path):
     target = tmp_path / "questions"
     shutil.copytree(QUESTIONS, target)
+    # The loader reads the misconceptions beside the questions folder; choices name them.
+    shutil.copy(QUESTIONS.parent / "misconceptions.yaml", tmp_path)
     return target
 
 
@@ -40,10 +43,10 @@ def line_of(path: Path, text: str, after: int = 0) -> int:
     return next(n for n, line in enumerate(lines, 1) if n > after and text in line)
 
 
-def test_the_bank_has_forty_questions_of_every_kind_in_a_quiz_per_lesson():
+def test_the_bank_has_eight_questions_a_lesson_of_every_kind_in_a_quiz_per_lesson():
     output = load()
     assert "0 retired" in output
-    assert Question.objects.count() >= 40
+    assert Question.objects.count() >= 125
     kinds = set(Question.objects.values_list("kind", flat=True))
     assert kinds == {"single", "multiple", "true_false", "classify"}
     lessons = Lesson.objects.all()
@@ -51,11 +54,12 @@ def test_the_bank_has_forty_questions_of_every_kind_in_a_quiz_per_lesson():
         quiz = Quiz.objects.get(slug=lesson.slug)
         assert quiz.mode == Quiz.Mode.PRACTICE
         assert quiz.lesson == lesson
-        assert set(quiz.questions.all()) == set(Question.objects.filter(lesson=lesson))
-        assert quiz.questions.exists(), f"{lesson.slug} has no practice questions"
+        practice = Question.objects.for_practice().filter(lesson=lesson)
+        assert set(quiz.questions.all()) == set(practice)
+        assert quiz.questions.count() >= 8, f"{lesson.slug} has too few practice questions"
     review = Quiz.objects.get(slug=COURSE_REVIEW_SLUG)
     assert review.question_count == COURSE_REVIEW_SIZE
-    assert review.questions.count() == Question.objects.count()
+    assert review.questions.count() == Question.objects.for_practice().count()
     assert Quiz.objects.filter(mode=Quiz.Mode.PRACTICE).count() == lessons.count() + 1
 
 
@@ -87,7 +91,7 @@ def test_a_dry_run_loads_nothing():
 
 BROKEN = [
     # (file, text to find, replacement, message), the error on the line of the found text
-    ("patching.yaml", "kind: single", "kind: essay", "'kind' must be one of"),
+    ("patching.yaml", "kind: single", "kind: essay", "kind: Value 'essay' is not a valid choice."),
     ("patching.yaml", "lesson: patching", "lesson: patchin", "unknown lesson 'patchin'"),
     (
         "patching.yaml",
@@ -154,21 +158,28 @@ def test_a_multiple_select_question_needs_a_wrong_choice(bank_copy):
 
 def test_every_wrong_choice_needs_feedback(bank_copy):
     path = bank_copy / "patching.yaml"
-    wrong = line_of(path, "correct: false")
     lines = path.read_text().splitlines(keepends=True)
-    feedback = wrong  # the line after `correct: false` (0-based index = line number)
-    assert "feedback:" in lines[feedback]
+    # The first wrong choice whose feedback follows `correct: false` directly (others carry
+    # a misconception tag in between); 0-based index of the next line = its line number.
+    wrong = next(
+        n
+        for n, line in enumerate(lines, 1)
+        if "correct: false" in line and "feedback:" in lines[n]
+    )
+    feedback = wrong
     end = next(i for i in range(feedback + 1, len(lines)) if "- text:" in lines[i])
     path.write_text("".join(lines[:feedback] + lines[end:]))
-    with pytest.raises(CommandError, match=rf"{path}:{wrong - 1}: 'feedback' must be non-empty"):
+    with pytest.raises(
+        CommandError, match=rf"{path}:{wrong - 1}: a wrong choice needs 'feedback'"
+    ):
         load("--questions-dir", str(bank_copy))
 
 
 @pytest.mark.parametrize(
     ("layer", "message"),
     [
-        # Lambda's operating system is shared: AWS patches it, you choose the runtime.
-        ("operating-system", "layer 'operating-system' is shared"),
+        # RDS's database engine is shared: AWS supplies and patches it, you choose versions.
+        ("application", "layer 'application' is shared"),
         ("roof", "unknown layer 'roof'"),
     ],
 )
@@ -176,8 +187,10 @@ def test_a_classify_question_asks_only_about_known_layers_with_one_owner(
     bank_copy, layer, message
 ):
     path = bank_copy / "the-line-moves.yaml"
-    line = line_of(path, "layers: [physical, network, hypervisor, application, data")
-    replace_in(path, "hypervisor, application, data", f"hypervisor, {layer}, data")
+    line = line_of(
+        path, "layers: [physical, network, hypervisor, operating-system, data, identity"
+    )
+    replace_in(path, "operating-system, data, identity", f"{layer}, data, identity")
     with pytest.raises(CommandError, match=rf"{path}:{line}: {message}"):
         load("--questions-dir", str(bank_copy))
 

@@ -57,7 +57,7 @@ def assert_choices_look_alike(page: str, question: Question):
     assert len(shapes) == 1, shapes
 
 
-def test_no_page_or_fragment_shows_the_key_before_the_answer(bank, learner, learner_client):
+def test_no_page_or_fragment_shows_the_key_before_the_answer(course, learner, learner_client):
     secrets = secrets_of_the_bank()
     assert len(secrets) > 100
     for path in ["/", "/quizzes/"]:
@@ -68,7 +68,7 @@ def test_no_page_or_fragment_shows_the_key_before_the_answer(bank, learner, lear
         attempt = learner.quiz_attempts.get(quiz=quiz)
         assert_no_key(learner_client.get(attempt_url, follow=True).text, secrets)
         for position in range(1, attempt.question_total + 1):
-            path = f"/attempts/{attempt.pk}/questions/{position}/"
+            path = attempt.question_url(position)
             full = learner_client.get(path).text
             fragment = learner_client.get(path, headers=HTMX).text
             question = attempt.question_at(position)[0]
@@ -85,7 +85,7 @@ def test_no_page_or_fragment_shows_the_key_before_the_answer(bank, learner, lear
         assert_no_key(review, secrets)
 
 
-def test_the_check_catches_a_leak(bank, learner, learner_client):
+def test_the_check_catches_a_leak(course, learner, learner_client):
     """The guard itself must be able to fail: feedback once answered is a "leak"."""
     attempt, _ = learner.quiz_attempts.model.objects.start(
         learner, Quiz.objects.get(slug="patching")

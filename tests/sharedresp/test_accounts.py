@@ -9,30 +9,57 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-def sign_up(client, email="new@example.com", name="New Person", password=PASSWORD):
-    return client.post(
-        "/accounts/signup/",
-        {"name": name, "email": email, "password1": password, "password2": password},
-    )
+def sign_up(client, email="new@example.com", name="New Person"):
+    return client.post("/accounts/signup/", {"name": name, "email": email})
 
 
-def test_sign_up_creates_a_learner_and_logs_them_in(client):
+def emailed_link(message):
+    return re.search(r"https?://[^/]+(/accounts/\S+)", message.body).group(1)
+
+
+def test_sign_up_creates_a_learner_once_the_emailed_link_is_opened(client, mailoutbox):
     response = sign_up(client, email="New@Example.com")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/signup/sent/"
+    assert "Check your email" in client.get(response["Location"]).text
+    assert User.objects.count() == 0  # nothing is stored for an address nobody has read
+    assert mailoutbox[0].to == ["new@example.com"]
+    link = emailed_link(mailoutbox[0])
+    assert "New Person, new@example.com" in client.get(link).text
+    response = client.post(link, {"new_password1": PASSWORD, "new_password2": PASSWORD})
     assert response.status_code == 302
     user = User.objects.get()
     assert user.email == "new@example.com"
     assert user.name == "New Person"
+    assert user.check_password(PASSWORD)
     assert not user.is_staff
     assert not user.is_facilitator
     assert not user.is_manager
     assert client.get("/").context["user"] == user
+    # The link is spent: the account exists, so it now points to the log-in page.
+    client.post("/accounts/logout/")
+    assert client.get(link)["Location"] == "/accounts/login/"
 
 
-def test_sign_up_refuses_an_email_already_used_in_any_case(client, learner):
-    response = sign_up(client, email=learner.email.upper())
-    assert response.status_code == 200
-    assert "An account with this email already exists" in response.text
+def test_sign_up_for_an_address_with_an_account_answers_the_same(client, learner, mailoutbox):
+    new = sign_up(client, email="someone.new@example.com")
+    taken = sign_up(client, email=learner.email.upper())
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
     assert User.objects.count() == 1
+    assert mailoutbox[1].to == [learner.email]
+    assert "already has one" in mailoutbox[1].body
+    assert "/accounts/signup/" not in mailoutbox[1].body
+
+
+def test_a_forged_or_expired_sign_up_link_is_refused(client, settings):
+    response = client.get("/accounts/signup/not-a-token/")
+    assert response.status_code == 400
+    assert "This link has expired" in response.text
+    settings.PASSWORD_RESET_TIMEOUT = -1
+    from sharedresp.signup import make_token
+
+    assert client.get(f"/accounts/signup/{make_token('a@example.com', 'A')}/").status_code == 400
+    assert User.objects.count() == 0
 
 
 def test_sign_up_shows_every_error_and_saves_nothing(client):
@@ -43,13 +70,19 @@ def test_sign_up_shows_every_error_and_saves_nothing(client):
     assert User.objects.count() == 0
 
 
-def test_sign_up_can_be_closed(client, settings):
+def test_sign_up_can_be_closed(client, settings, mailoutbox):
+    from sharedresp.signup import make_token
+
+    link = f"/accounts/signup/{make_token('new@example.com', 'New')}/"
     settings.SIGNUP_OPEN = False
     assert client.get("/accounts/signup/").status_code == 403
     response = sign_up(client)
     assert response.status_code == 403
     assert "Sign-up is closed" in response.text
+    choose = {"new_password1": PASSWORD, "new_password2": PASSWORD}
+    assert client.post(link, choose).status_code == 403
     assert User.objects.count() == 0
+    assert mailoutbox == []
     assert 'href="/accounts/signup/"' not in client.get("/").text
 
 

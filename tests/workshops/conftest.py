@@ -1,40 +1,39 @@
-"""Workshops for the tests, and helpers that act as the host and the room would.
+"""Workshops for the tests, and helpers that act as the host and the room would."""
 
-Personas beyond the shared cast: other_facilitator, who hosts nothing of facilitator's.
-"""
+from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
+from django.utils import timezone
 
 from quiz.models import Question, classify_keys
-from tests.conftest import make_user
-from workshops.models import ItemKind, Participant, Workshop, WorkshopItem
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Participants' pages are cached by workshop and version: start every test afresh."""
-    cache.clear()
+from sharedresp.roles import grant_role_permissions
+from workshops import names
+from workshops.models import DEFAULT_TIME_LIMIT, ItemKind, Participant, Workshop, WorkshopItem
 
 
 @pytest.fixture
 def roles(transactional_db):
     """Transactional tests empty every table, the role groups (made by a migration) too."""
-    for name in ["Facilitator", "Manager"]:
-        Group.objects.get_or_create(name=name)
+    grant_role_permissions(Group, Permission)
+
+
+class Clock:
+    def __init__(self):
+        self.offset = timedelta()
+
+    def advance(self, by: timedelta) -> None:
+        self.offset += by
 
 
 @pytest.fixture
-def other_facilitator(db):
-    return make_user("gail@example.com", "Gail Otherfacilitator", groups=["Facilitator"])
-
-
-@pytest.fixture
-def facilitator_client(client, facilitator):
-    client.force_login(facilitator)
-    return client
+def clock(monkeypatch) -> Clock:
+    """The time the workshop rules read, moved on with clock.advance(timedelta)."""
+    moved = Clock()
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + moved.offset)
+    return moved
 
 
 def slide(title="A slide", body="Some text."):
@@ -51,8 +50,10 @@ def layer(service, layer_slug):
     )
 
 
-def question(slug):
-    return WorkshopItem(kind=ItemKind.QUESTION, question=Question.objects.get(slug=slug))
+def question(slug, time_limit=DEFAULT_TIME_LIMIT):
+    return WorkshopItem(
+        kind=ItemKind.QUESTION, question=Question.objects.get(slug=slug), time_limit=time_limit
+    )
 
 
 # Real questions of each kind from the bank.
@@ -100,7 +101,8 @@ def join(workshop, name="Pat", user=None) -> tuple[Client, Participant]:
 
 def add_participants(workshop, count, prefix="P"):
     Participant.objects.bulk_create(
-        Participant(workshop=workshop, name=f"{prefix}{number}") for number in range(count)
+        Participant(workshop=workshop, name=name, name_key=names.key(name))
+        for name in (f"{prefix}{number}" for number in range(count))
     )
 
 

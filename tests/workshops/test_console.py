@@ -1,7 +1,5 @@
 """The host console: the projector page, its live panel, and the host's controls."""
 
-import re
-
 import pytest
 
 from workshops.models import Workshop
@@ -31,16 +29,17 @@ def control(workshop):
     return f"/workshops/{workshop.code}/host/control"
 
 
-def test_it_works_before_the_start_with_code_qr_and_join_address(workshop, facilitator_client):
+def test_it_works_before_the_start_with_the_code_and_the_presenter_link(
+    workshop, facilitator_client
+):
     html = facilitator_client.get(console(workshop)).text
-    assert workshop.code in html
-    assert f'src="/join/{workshop.code}/qr.svg"' in html
-    assert re.search(
-        rf'alt="QR code that opens http://testserver/join/{workshop.code}/, [^"]*{workshop.code}',
-        html,
-    )
+    assert f"{workshop.code[:3]} {workshop.code[3:]}" in html
+    assert f'href="/workshops/{workshop.code}/present/"' in html
     assert "Start the workshop" in html
     assert "Waiting to start" in html
+    # A compact page of its own: no site header or footer around the controls.
+    assert "site-header" not in html
+    assert "site-footer" not in html
 
 
 def test_it_shows_the_item_on_screen_large(workshop, facilitator_client):
@@ -48,14 +47,14 @@ def test_it_shows_the_item_on_screen_large(workshop, facilitator_client):
     assert "A slide" in facilitator_client.get(console(workshop)).text
     act(workshop, "next")
     html = facilitator_client.get(console(workshop)).text
-    assert "Item 2 of 3" in html
+    assert "2 of 3 · Question" in html
     assert "Which three layers belong to AWS" in html
     assert "Open answering" in html
     assert "Reveal the answer" in html
     act(workshop, "next")
     html = facilitator_client.get(console(workshop)).text
     assert "Operating system on Amazon EC2" in html
-    assert 'id="layer-panel"' in html
+    assert "The presenter shows the stack" in html
     assert "Open answering" not in html
 
 
@@ -64,36 +63,26 @@ def test_the_live_panel_counts_and_draws_the_answers(workshop, facilitator_clien
     item = open_question(workshop)
     for participant in workshop.participants.all()[:3]:
         participant.answer(item, **right_selection(item))
-    html = facilitator_client.get(
-        console(workshop), headers=HTMX | {"HX-Target": "host-live"}
-    ).text
+    html = facilitator_client.get(f"{console(workshop)}?fragment=host-live", headers=HTMX).text
     assert html.lstrip().startswith('<section id="host-live"')
-    assert '<strong class="count__number">4</strong> joined' in html
-    assert '<strong class="count__number">3</strong> answered' in html
-    assert "3 answers (100%)" in html
-    assert html.count("<meter") == item.question.choices.count()
+    assert '<strong class="count__number">3</strong> of 4 answered' in html
+    assert "3 answers · 100%" in html
+    assert html.count('<li class="tile tile--') == item.question.choices.count()
     assert "Right answer" not in html  # not before the reveal
     act(workshop, "reveal")
-    html = facilitator_client.get(
-        console(workshop), headers=HTMX | {"HX-Target": "host-live"}
-    ).text
+    html = facilitator_client.get(f"{console(workshop)}?fragment=host-live", headers=HTMX).text
     assert html.count("Right answer") == 1
 
 
-def test_the_reveal_shows_the_explanation_and_the_leaderboard_is_off_by_default(
-    workshop, facilitator_client
-):
+def test_the_reveal_shows_the_explanation(workshop, facilitator_client):
     participant = workshop.join("Pat")
     item = open_question(workshop)
     participant.answer(item, **right_selection(item))
     html = facilitator_client.get(console(workshop)).text
-    assert "Leaderboard" not in html
     assert "stage__explanation" not in html
-    act(workshop, "reveal", "show_leaderboard")
+    act(workshop, "reveal")
     html = facilitator_client.get(console(workshop)).text
     assert 'class="explanation stage__explanation"' in html
-    assert "<caption>Leaderboard</caption>" in html
-    assert "<td>1</td><td>Pat</td><td>1</td>" in html
 
 
 def test_it_requires_login(workshop, client):
@@ -133,7 +122,8 @@ def test_each_control_works_without_javascript(workshop, facilitator_client):
     assert workshop.version == 8
     html = facilitator_client.get(console(workshop)).text
     assert "The workshop has ended" in html
-    assert 'hx-trigger="every 2s"' not in html
+    assert "every 2s" not in html
+    assert "data-live-events" not in html
 
 
 def test_a_control_that_does_not_fit_says_why(workshop, facilitator_client):
@@ -177,18 +167,30 @@ def test_console_cost_does_not_grow_with_the_room(
 ):
     workshop = build_room(facilitator, participants)
     assert workshop.current_item().question.is_classify
-    # Session, user, roles; workshop, items, participants; answers per item, key, layer
-    # names, placements; leaderboard.
-    with django_assert_max_num_queries(11):
+    # Session, user, roles; workshop, deadline check, items, participants counted and
+    # listed; answers per item, key, layer names, placements.
+    with django_assert_max_num_queries(12):
         facilitator_client.get(console(workshop))
-    with django_assert_max_num_queries(11):
-        facilitator_client.get(console(workshop), headers=HTMX | {"HX-Target": "host-live"})
+    with django_assert_max_num_queries(12):
+        facilitator_client.get(f"{console(workshop)}?fragment=host-live", headers=HTMX)
     act(workshop, "previous")  # the multiple-select question
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         html = facilitator_client.get(console(workshop)).text
     assert f"{participants} answered" in html.replace("</strong> ", " ").replace(
         '<strong class="count__number">', ""
     )
     Workshop.objects.filter(pk=workshop.pk).update(current_position=4)  # the S3 layer
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         facilitator_client.get(console(workshop))
+
+
+def test_each_region_is_named_by_the_address_not_the_target_header(workshop, facilitator_client):
+    act(workshop, "start")
+    page = facilitator_client.get(console(workshop), headers=HTMX | {"HX-Target": "host-live"})
+    assert "<html" in page.text
+    room = facilitator_client.get(f"{console(workshop)}?fragment=room", headers=HTMX).text
+    assert room.lstrip().startswith('<section id="room"')
+    unchanged = f"{console(workshop)}?fragment=console&v={workshop.version}"
+    assert facilitator_client.get(unchanged, headers=HTMX).status_code == 204
+    bad = facilitator_client.get(f"{console(workshop)}?fragment=admin", headers=HTMX)
+    assert bad.status_code == 400

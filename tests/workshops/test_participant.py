@@ -1,11 +1,12 @@
 """The participant's page: following the host by polling, answering, seeing the reveal."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 
-from workshops.models import LiveAnswer
+from workshops.models import ANSWER_GRACE, LiveAnswer
 
 from .conftest import CLASSIFY, MULTIPLE, act, join, layer, make_workshop, question, right_post
 
@@ -47,7 +48,8 @@ class TestPoll:
         assert response.status_code == 200
         assert response.text.lstrip().startswith('<div id="live"')
         assert f'hx-get="/join/{workshop.code}/state?v={workshop.version}"' in response.text
-        assert 'hx-trigger="every 2s"' in response.text
+        assert 'hx-trigger="live:state, every 2s"' in response.text
+        assert f'data-live-events="/join/{workshop.code}/events"' in response.text
         assert "A slide" in response.text
         assert 'hx-swap-oob="innerHTML">Now showing: A slide' in response.text
         assert response["Cache-Control"].startswith("max-age=0")
@@ -110,7 +112,7 @@ class TestAnswer:
         item = workshop.current_item()
         response = browser.post(answer_url(workshop, item), right_post(item), headers=HTMX)
         assert response.status_code == 200
-        assert "Answer received" in response.text
+        assert "Locked in" in response.text
         assert "data-autofocus" in response.text
         assert "Right answer" not in response.text  # nothing before the reveal
         answer = LiveAnswer.objects.get()
@@ -132,17 +134,17 @@ class TestAnswer:
         item = workshop.current_item()
         browser.post(answer_url(workshop, item), right_post(item))
         act(workshop, "close")
-        assert "Answer received" in browser.get(f"/join/{workshop.code}/").text
+        assert "Locked in" in browser.get(f"/join/{workshop.code}/").text
         act(workshop, "reveal")
         html = browser.get(f"/join/{workshop.code}/").text
-        assert "Correct" in html
+        assert "Right!" in html
         assert "Why" in html
 
     def test_someone_who_did_not_answer_still_sees_the_right_answer(self, workshop):
         browser, _participant = join(workshop)
         act(workshop, "start", "next", "open", "reveal")
         html = browser.get(f"/join/{workshop.code}/").text
-        assert "Not answered" in html
+        assert "No answer this time" in html
         assert "Right answer" in html
 
     def test_it_rejects_get(self, workshop):
@@ -170,9 +172,10 @@ class TestAnswer:
         assert browser.post(answer_url(workshop, elsewhere), {"choice": 1}).status_code == 404
         assert not LiveAnswer.objects.exists()
 
-    def test_an_answer_after_answering_closed_is_refused_and_says_so(self, workshop):
+    def test_an_answer_after_answering_closed_is_refused_and_says_so(self, workshop, clock):
         browser, _participant = join(workshop)
         act(workshop, "start", "next", "open", "close")
+        clock.advance(ANSWER_GRACE + timedelta(seconds=1))
         item = workshop.current_item()
         response = browser.post(answer_url(workshop, item), right_post(item), headers=HTMX)
         assert "your answer was not stored" in response.text
@@ -200,10 +203,11 @@ class TestSharedPage:
         second, _two = join(workshop, "Two")
         old = workshop.version
         act(workshop, "start", "next", "open")
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(9):
             page = first.get(state(workshop, old), headers=HTMX).text
-        # Workshop, the participant's own answer: the page comes from the cache.
-        with django_assert_num_queries(2):
+        # Workshop; the participant's own answer, whether it is revealed, their standing:
+        # the page comes from the cache.
+        with django_assert_num_queries(4):
             assert second.get(state(workshop, old), headers=HTMX).text == page
         assert "csrfmiddlewaretoken" not in page
 
@@ -220,9 +224,11 @@ class TestSharedPage:
             pages[name] = browser
         act(workshop, "reveal")
         seen = {name: b.get(state(workshop, old), headers=HTMX).text for name, b in pages.items()}
-        assert "Correct" in seen["Right"]
-        assert "Not quite" in seen["Wrong"]
-        assert seen["Also right"] == seen["Right"]
+        assert "Right!" in seen["Right"]
+        assert "Not this time" in seen["Wrong"]
+        assert "+0</strong> you are 3rd of 3" in seen["Wrong"]
+        # Points depend on speed, so two right answers share a page only with equal points.
+        assert "Right!" in seen["Also right"]
 
     def test_the_shared_page_answers_with_the_token_from_the_header(self, workshop):
         browser = Client(enforce_csrf_checks=True)
@@ -238,7 +244,7 @@ class TestSharedPage:
         assert browser.post(answer_url(workshop, item), right_post(item)).status_code == 403
         header = HTMX | {"X-CSRFToken": browser.cookies["csrftoken"].value}
         response = browser.post(answer_url(workshop, item), right_post(item), headers=header)
-        assert "Answer received" in response.text
+        assert "Locked in" in response.text
 
 
 @pytest.mark.parametrize("others", [3, 300])
@@ -254,20 +260,21 @@ def test_the_participant_page_costs_the_same_in_any_room(
     act(workshop, "start", "open")
     item = workshop.current_item()
     data = right_post(item)
-    # Workshop and own answer; then, rendering: participant, item, choices, the
-    # participant's answer, layer names.
-    with django_assert_max_num_queries(7):
+    # Workshop, own answer, revealed or not, standing; then, rendering: participant, item,
+    # choices, the participant's answer, layer names.
+    with django_assert_max_num_queries(9):
         browser.get(state(workshop, old), headers=HTMX)
     # Workshop, participant, item, choices; stored under a shared lock on the item (four
     # of these are savepoints); own answer; then the page as the poll would render it.
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(20):
         browser.post(answer_url(workshop, item), data, headers=HTMX)
     # The next with the same answer gets that page from the cache: no rendering, and
     # neither the item on screen nor the answer read back.
     second, _participant = join(workshop, "Second")
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         second.post(answer_url(workshop, item), data, headers=HTMX)
     act(workshop, "reveal")
-    # As before, plus the answer's choices and the key for the participant's result.
-    with django_assert_max_num_queries(9):
+    # As before, plus the answer's choices, the key for the participant's result, and
+    # their points and place (two queries, whatever the room's size).
+    with django_assert_max_num_queries(13):
         browser.get(state(workshop, old), headers=HTMX)

@@ -117,7 +117,7 @@ def test_the_dashboard_lists_the_workshops_a_learner_took_part_in(
     finished, learner_client, django_assert_max_num_queries
 ):
     # The whole dashboard, as tests/lessons counts it; the workshops section is one query.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         html = learner_client.get("/").text
     section = html.split("Workshops you took part in")[1]
     assert finished.title in section

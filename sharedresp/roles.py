@@ -1,0 +1,30 @@
+"""The role groups and the permissions each carries. Staff status alone grants none.
+
+The migration 0004_role_permissions applies this once; a change here needs a new
+migration that calls `grant_role_permissions` again.
+"""
+
+from django.db.models import Q
+
+ROLE_PERMISSIONS = {
+    "Facilitator": ["workshops.run_workshops"],
+    "Manager": ["cohorts.manage_own_cohorts"],
+    "Training lead": [
+        "cohorts.manage_any_cohort",
+        "quiz.revoke_certificate",
+        "quiz.view_item_statistics",
+    ],
+    "Content author": ["quiz.view_item_statistics"],
+}
+
+
+def grant_role_permissions(Group, Permission) -> None:
+    """Make each role group and give it its permissions (models passed in, so that a
+    migration can use its historical ones)."""
+    for name, permissions in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = Q()
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.add(*Permission.objects.filter(wanted))
