@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Platform, Statement
 
@@ -8,6 +9,8 @@ class PlatformAdmin(admin.ModelAdmin):
     list_display = ("name", "issuer", "client_id", "last_error_at")
     readonly_fields = ("last_error", "last_error_at", "created_at")
     search_fields = ("name", "issuer", "client_id")
+    # As PlatformForm: an address typed without a scheme is https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Statement)

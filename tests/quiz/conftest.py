@@ -17,7 +17,7 @@ CONTENT = Path(__file__).resolve().parents[2] / "quiz" / "content"
 
 
 @pytest.fixture
-def content(tmp_path) -> Path:
+def content(no_course, tmp_path) -> Path:
     """A copy of the real quiz content (bank, exams, misconceptions, incidents), to break."""
     shutil.copytree(CONTENT, tmp_path / "content")
     return tmp_path / "content"
@@ -70,7 +70,7 @@ def load(*args) -> str:
 
 
 @pytest.fixture
-def small_bank(db, tmp_path):
+def small_bank(no_course, tmp_path):
     """Load `count` generated questions of every kind, all in the lesson "the-stack"."""
 
     def load_bank(count: int) -> Quiz:
@@ -99,7 +99,7 @@ def exam_yaml(**overrides) -> str:
 
 
 @pytest.fixture
-def exam_bank(db, tmp_path):
+def exam_bank(no_course, tmp_path):
     """Load `questions` generated exam-only questions (lesson "the-stack"), four practice
     ones, and the exam "test-exam" drawing from the exam-only ones, with EXAM_SETTINGS
     changed by `settings`."""

@@ -42,7 +42,7 @@ def test_exam_only_questions_load_apart_from_practice_and_fill_the_exam_pool(cou
     assert set(Quiz.objects.get(slug=EXAM).questions.all()) == exam_only
 
 
-def test_slugs_are_unique_across_both_folders(tmp_path):
+def test_slugs_are_unique_across_both_folders(no_course, tmp_path):
     write_bank(tmp_path / "questions", 2)
     path = tmp_path / "exam-questions" / "the-stack.yaml"
     path.parent.mkdir()

@@ -150,7 +150,7 @@ def test_incident_pages_cost_a_fixed_number_of_queries(
         assert learner_client.post(CARD, answer(incident)).status_code == 200
 
 
-def test_the_header_links_the_cards_for_signed_in_people(bank, learner_client):
+def test_the_header_links_the_cards_for_signed_in_people(course, learner_client):
     # A visitor's header keeps to one row at 360 px; a signed-in one wraps anyway.
     assert 'href="/incidents/"' in learner_client.get("/lessons/").text
     visitor = Client().get("/lessons/").text

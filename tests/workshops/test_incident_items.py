@@ -229,7 +229,7 @@ def test_results_and_export_include_the_card(room, facilitator, client):
     assert item.incident.title in results
     assert "1 answer, 100% of them fully right." in results
     export = b"".join(client.get(f"/workshops/{room.code}/results.csv").streaming_content)
-    header, row = csv.reader(io.StringIO(export.decode()))
+    header, row = csv.reader(io.StringIO(export.decode("utf-8-sig")))
     right = item.incident.actions.get(is_correct=True)
     assert dict(zip(header, row, strict=True)) | {"workshop": ""} == {
         "workshop": "",
