@@ -17,7 +17,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps its event loop marked as running
+# in the thread while it is open, and Django's test client cannot then call an async view
+# (the live room's events) from the tests that run next in the same worker.
+@pytest.fixture(scope="module")
 def browser():
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         message = f"Chromium not found at {CHROMIUM}; install Debian's chromium package"

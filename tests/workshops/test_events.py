@@ -13,7 +13,6 @@ import socket
 import subprocess
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -321,13 +320,6 @@ class TestPublishOnCommit:
         pubsub.close()
 
 
-def in_a_thread_without_event_loop(function, *args):
-    # Django's test client runs an async view through async_to_sync, which refuses a
-    # thread where an event loop runs, as Playwright's leaves one in the test thread.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args).result(timeout=TIMEOUT)
-
-
 class TestUnderWsgi:
     """runserver and gunicorn hold a thread per stream: a bounded stream, or 204."""
 
@@ -335,14 +327,14 @@ class TestUnderWsgi:
         settings.LIVE_STREAM_WSGI_SECONDS = 0
         browser, _participant = join(workshop)
         path = f"/join/{workshop.code}/events"
-        assert in_a_thread_without_event_loop(browser.get, path).status_code == 204
+        assert browser.get(path).status_code == 204
 
     def test_it_can_stream_for_a_bounded_time(self, workshop, settings):
         settings.REDIS_URL = ""
         settings.LIVE_STREAM_WSGI_SECONDS = 3
         browser, _participant = join(workshop)
         path = f"/join/{workshop.code}/events"
-        response = in_a_thread_without_event_loop(browser.get, path)
+        response = browser.get(path)
         assert response["Content-Type"] == "text/event-stream"
         chunks = iter(response.streaming_content)
         assert next(chunks) == b"retry: 2000\n\n"
@@ -370,9 +362,7 @@ class TestRoom:
             await asyncio.sleep(streams.ANSWERS_EVERY_SECONDS * 1.5)
             return first, room.answers_count
 
-        # asyncio.run refuses a running loop too: after a browser test, Playwright's.
-        result = in_a_thread_without_event_loop(asyncio.run, burst())
-        assert result == (1, 2)
+        assert asyncio.run(burst()) == (1, 2)
 
 
 class TestCost:
