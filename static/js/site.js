@@ -11,14 +11,19 @@
     }
   }
 
-  // On a phone the service list scrolls sideways: bring the chosen service into view.
+  // On a phone the service list scrolls sideways: bring the chosen service into view,
+  // with its group's caption when both fit.
   function showCurrentService() {
     var current = document.querySelector(".service-switch [aria-current='page']");
-    var list = current && current.closest("ul");
-    if (list && list.scrollWidth > list.clientWidth) {
-      var offset = current.getBoundingClientRect().left - list.getBoundingClientRect().left;
-      list.scrollLeft += offset - 16;
+    var list = current && current.closest(".service-switch");
+    if (!list || list.scrollWidth <= list.clientWidth) {
+      return;
     }
+    var listBox = list.getBoundingClientRect();
+    var currentBox = current.getBoundingClientRect();
+    var groupLeft = current.closest(".service-switch__group").getBoundingClientRect().left;
+    var left = currentBox.right - groupLeft <= listBox.width - 32 ? groupLeft : currentBox.left;
+    list.scrollLeft += left - listBox.left - 16;
   }
 
   document.addEventListener("DOMContentLoaded", function () {

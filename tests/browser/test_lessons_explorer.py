@@ -101,6 +101,18 @@ def test_explorer_works_without_javascript(course, browser, live_server):
     context.close()
 
 
+def test_on_a_phone_the_chosen_service_and_its_group_are_in_view(course, new_page):
+    page, _watcher = new_page()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/explorer/lambda/")
+    services = page.get_by_role("navigation", name="Services")
+    assert services.evaluate("nav => nav.scrollWidth > nav.clientWidth"), "expected a scroller"
+    chosen = services.get_by_role("link", name="AWS Lambda").bounding_box()
+    assert 0 <= chosen["x"] <= 360 - chosen["width"], "the choice is off screen"
+    caption = services.get_by_text("Abstracted", exact=True).bounding_box()
+    assert caption["x"] >= 0, "its group's caption is cut off"
+
+
 def test_sort_the_stack_by_keyboard(course, new_page, live_server):
     page, watcher = new_page()
     page.goto("/explorer/ec2/sort/")
