@@ -3,6 +3,7 @@
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -34,7 +35,16 @@ class ExportForm(forms.Form):
 @permission_required(EXPORT_PERMISSION, raise_exception=True)
 def export_page(request: HttpRequest) -> HttpResponse:
     form = ExportForm()
-    return render(request, "lms/scorm_export.html", {"form": form})
+    return render(
+        request,
+        "lms/scorm_export.html",
+        {
+            "form": form,
+            "show_badges": request.user.has_perm("quiz.revoke_certificate"),
+            "show_platforms": settings.LTI_ENABLED
+            and request.user.has_perm("lms.change_platform"),
+        },
+    )
 
 
 @require_GET

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import can_manage_cohorts
+from lms.scorm_views import EXPORT_PERMISSION
 
 
 def navigation_for(user) -> list[dict]:
@@ -22,6 +23,8 @@ def navigation_for(user) -> list[dict]:
         entries.append((_("Cohorts"), "cohorts:list"))
     if user is not None and user.has_perm("lessons.set_company_owners"):
         entries.append((_("Owners"), "lessons:company_owners"))
+    if user is not None and user.has_perm(EXPORT_PERMISSION):
+        entries.append((_("LMS"), "lms:scorm_export"))
     return [{"url": reverse(url_name), "label": label} for label, url_name in entries]
 
 

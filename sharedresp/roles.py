@@ -1,7 +1,7 @@
 """The role groups and the permissions each carries. Staff status alone grants none.
 
-The migration 0004_role_permissions applies this once; a change here needs a new
-migration that calls `grant_role_permissions` again.
+The migrations 0004_role_permissions and 0005_training_lead_owners_and_lms apply this;
+a change here needs a new migration that calls `grant_role_permissions` again.
 """
 
 from django.db.models import Q
@@ -13,6 +13,10 @@ ROLE_PERMISSIONS = {
         "cohorts.manage_any_cohort",
         "quiz.revoke_certificate",
         "quiz.view_item_statistics",
+        "lessons.set_company_owners",
+        # The SCORM package and the LMS platforms that launch the course by LTI.
+        "lessons.view_lesson",
+        "lms.change_platform",
     ],
     "Content author": ["quiz.view_item_statistics"],
 }

@@ -126,3 +126,20 @@ def test_a_bad_lesson_is_a_form_error(course, client, staff):
     response = client.get("/lms/scorm/package.zip", {"lesson": "no-such-lesson"})
     assert response.status_code == 400
     assert "There is no lesson no-such-lesson." in response.text
+
+
+def test_a_training_lead_finds_the_lms_page_in_the_header(client, training_lead, settings):
+    client.force_login(training_lead)
+    assert 'href="/lms/scorm/"' in client.get("/").text
+    settings.LTI_ENABLED = False
+    page = client.get("/lms/scorm/").text
+    assert 'href="/lms/badges/"' in page
+    assert 'href="/lti/platforms/"' not in page  # LTI is off
+    settings.LTI_ENABLED = True
+    assert 'href="/lti/platforms/"' in client.get("/lms/scorm/").text
+    assert client.get("/lti/platforms/").status_code == 200
+
+
+def test_learners_see_no_lms_link(client, learner):
+    client.force_login(learner)
+    assert "/lms/scorm/" not in client.get("/").text

@@ -30,13 +30,15 @@ def test_it_creates_every_role_a_cohort_and_a_finished_workshop(settings, client
     assert PASSWORD in printed
     users = get_user_model().objects
     assert users.count() == len(PEOPLE)
-    for email, _name, _groups, _staff, first in PEOPLE:
-        assert email in printed
-        assert client.login(email=email, password=PASSWORD)
-        assert client.get(first).status_code == 200, first
+    for person in PEOPLE:
+        assert person.email in printed
+        assert client.login(email=person.email, password=PASSWORD)
+        assert client.get(person.opens_first).status_code == 200, person
     learner = users.get(email="learner@demo.test")
     assert users.get(email="facilitator@demo.test").is_facilitator
-    assert users.get(email="author@demo.test").is_staff
+    assert users.get(email="author@demo.test").is_superuser
+    lead = users.get(email="lead@demo.test")
+    assert (lead.is_superuser, lead.has_perm("lms.change_platform")) == (False, True)
     cohort = Cohort.objects.get()
     assert list(cohort.members.all()) == [learner]
     workshop = Workshop.objects.get()

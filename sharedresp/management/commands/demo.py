@@ -6,6 +6,7 @@ Running it again resets those passwords and adds nothing twice.
 
 import io
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,12 +24,48 @@ from workshops.models import Plan, Workshop
 from ...models import FACILITATOR_GROUP, MANAGER_GROUP
 
 PASSWORD = "try-sharedresp-demo"  # noqa: S105 (published on purpose; debug only)
+
+
+class DemoPerson(NamedTuple):
+    email: str
+    name: str
+    role: str
+    groups: list[str]
+    is_staff: bool = False
+    is_superuser: bool = False
+    opens_first: str = "/"
+
+
 PEOPLE = [
-    # (email, name, groups, staff, what to open first)
-    ("learner@demo.test", "Lee Learner", [], False, "/"),
-    ("facilitator@demo.test", "Fran Facilitator", [FACILITATOR_GROUP], False, "/workshops/"),
-    ("manager@demo.test", "Mo Manager", [MANAGER_GROUP], False, "/cohorts/"),
-    ("author@demo.test", "Ari Author", [], True, "/admin/"),
+    DemoPerson("learner@demo.test", "Lee Learner", "learner", []),
+    DemoPerson(
+        "facilitator@demo.test",
+        "Fran Facilitator",
+        "facilitator",
+        [FACILITATOR_GROUP],
+        opens_first="/workshops/",
+    ),
+    DemoPerson(
+        "manager@demo.test", "Mo Manager", "manager", [MANAGER_GROUP], opens_first="/cohorts/"
+    ),
+    # Staff, but with only the Training lead's permissions: owners, certificates, the LMS.
+    DemoPerson(
+        "lead@demo.test",
+        "Lou Lead",
+        "training lead",
+        ["Training lead"],
+        is_staff=True,
+        opens_first="/lms/scorm/",
+    ),
+    DemoPerson(
+        "author@demo.test",
+        "Ari Author",
+        "staff author",
+        [],
+        is_staff=True,
+        is_superuser=True,
+        opens_first="/admin/",
+    ),
 ]
 WORKSHOP_TITLE = "Demo workshop: the line moves"
 COHORT_NAME = "Demo onboarding"
@@ -44,22 +81,23 @@ class Command(BaseCommand):
             )
         call_command("load_content", stdout=io.StringIO())
         with transaction.atomic():
-            people = [self._person(*person[:4]) for person in PEOPLE]
-            learner, facilitator, manager, _author = people
+            people = [self._person(person) for person in PEOPLE]
+            learner, facilitator, manager, _lead, _author = people
             self._progress(learner)
             self._cohort(manager, learner)
             workshop = self._workshop(facilitator, learner)
         self._print_logins(workshop)
 
-    def _person(self, email, name, groups, staff):
-        user = get_user_model().objects.filter(email=email).first()
+    def _person(self, person: DemoPerson):
+        user = get_user_model().objects.filter(email=person.email).first()
         if user is None:
-            user = get_user_model().objects.create_user(email, name=name)
-        user.name = name
-        user.is_staff = user.is_superuser = staff
+            user = get_user_model().objects.create_user(person.email, name=person.name)
+        user.name = person.name
+        user.is_staff = person.is_staff
+        user.is_superuser = person.is_superuser
         user.set_password(PASSWORD)
         user.save()
-        user.groups.set(Group.objects.filter(name__in=groups))
+        user.groups.set(Group.objects.filter(name__in=person.groups))
         return user
 
     def _progress(self, learner):
@@ -119,9 +157,10 @@ class Command(BaseCommand):
 
     def _print_logins(self, workshop):
         self.stdout.write(f"Demo accounts, all with the password {PASSWORD!r}:\n")
-        for email, _name, groups, staff, first in PEOPLE:
-            role = "staff author" if staff else (groups[0].lower() if groups else "learner")
-            self.stdout.write(f"  {role:<12} {email:<24} then open {first}\n")
+        for person in PEOPLE:
+            self.stdout.write(
+                f"  {person.role:<13} {person.email:<24} then open {person.opens_first}\n"
+            )
         self.stdout.write(
             f"A cohort ({COHORT_NAME!r}) with the learner in it, and a finished workshop: "
             f"results at {workshop.results_url}\n"
