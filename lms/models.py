@@ -173,6 +173,9 @@ class Statement(models.Model):
     # failed try (the back-off). Empty: due now.
     due_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The LRS refused this statement itself (a 4xx for its content, not an outage):
+    # sending it again unchanged would be refused again, so it waits for a person.
+    refused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("xAPI statement")

@@ -20,6 +20,19 @@ PASSWORD = "lrs-test-password"
 DEFAULT_PYTHON = Path.home() / ".cache" / "sharedresp" / "ralph" / "bin" / "python"
 
 
+# Ralph's file-system backend creates its one statements file on the first POST and
+# refuses every later one ("bulk indexation failed"): a development backend's default,
+# where the Elasticsearch or MongoDB backends that production Ralph runs on append. Set to
+# append, it keeps every statement; the xAPI handling is Ralph's own, unchanged.
+RUN_RALPH = """
+import sys, uvicorn
+from ralph.backends.data.base import BaseOperationType
+from ralph.backends.lrs.fs import FSLRSBackend
+FSLRSBackend.default_operation_type = BaseOperationType.APPEND
+uvicorn.run("ralph.api:app", host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
 def ralph_python() -> Path:
     python = Path(os.environ.get("SHAREDRESP_RALPH_PYTHON", DEFAULT_PYTHON))
     if not python.exists():
@@ -64,10 +77,7 @@ class Ralph:
 
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - our own command line
-            [
-                *(self.python, "-m", "uvicorn", "ralph.api:app"),
-                *("--host", "127.0.0.1", "--port", str(self.port)),
-            ],
+            [self.python, "-c", RUN_RALPH, str(self.port)],
             env=self.env,
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,

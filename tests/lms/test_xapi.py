@@ -158,6 +158,7 @@ def test_statements_wait_out_an_lrs_outage_and_arrive_once_each(
     from lms.tasks import send_statements
 
     send_statements.call()
+    assert not Statement.objects.filter(sent_at=None).exists()  # a 409 for each: it has them
     stored = lrs.statements()
     assert sorted(s["id"] for s in stored) == sorted(written)
     assert sorted(verbs(stored)) == sorted([COMPLETED, PASSED] + [ANSWERED] * 4)
@@ -166,3 +167,57 @@ def test_statements_wait_out_an_lrs_outage_and_arrive_once_each(
     answer_right(start(learner), 1)
     run_tasks()
     assert Statement.objects.filter(sent_at=None).count() == 1
+
+
+def test_a_statement_the_lrs_refuses_holds_up_no_other(
+    small_bank, learner, learner_client, lrs, run_tasks, admin_client
+):
+    lrs.start()
+    small_bank(2)
+    complete_lesson(learner_client)
+    broken = Statement.objects.get()
+    del broken.body["actor"]  # as if written by an older, buggy release
+    broken.save()
+    attempt = start(learner)
+    answer_right(attempt, 1)
+    answer_right(attempt, 2)
+    attempt.submit()
+
+    run_tasks()
+    broken.refresh_from_db()
+    assert (broken.sent_at, broken.tries) == (None, 1)
+    assert broken.refused_at is not None
+    assert "the LRS answered 4" in broken.last_error  # Ralph: 422
+    assert Statement.objects.filter(sent_at=None).count() == 1
+    assert sorted(verbs(lrs.statements())) == sorted([PASSED, ANSWERED, ANSWERED])
+    assert not DBTaskResult.objects.filter(status="READY").exists()  # no retry for it
+
+    from lms.tasks import send_statements
+
+    assert send_statements.call() == 0  # later runs leave it alone
+    response = admin_client.post(
+        "/admin/lms/statement/",
+        {"action": "send_again", "_selected_action": [broken.pk]},
+        follow=True,
+    )
+    assert "1 statement will be sent again." in response.text
+    broken.refresh_from_db()
+    assert (broken.refused_at, broken.sent_at) == (None, None)
+
+
+def test_a_statement_the_lrs_already_holds_counts_as_sent(small_bank, learner, lrs, run_tasks):
+    lrs.start()
+    small_bank(2)
+    attempt = start(learner)
+    answer_right(attempt, 1)
+    run_tasks()
+    first = Statement.objects.get()
+    assert first.sent_at is not None
+    answer_right(attempt, 2)
+    first_again = Statement.objects.filter(pk=first.pk)
+    first_again.update(sent_at=None)  # its answer was lost: sent again with the next one
+
+    run_tasks()
+    assert not Statement.objects.filter(sent_at=None).exists()
+    assert Statement.objects.filter(refused_at__isnull=False).count() == 0
+    assert len(lrs.statements()) == 2
