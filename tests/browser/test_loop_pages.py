@@ -55,9 +55,10 @@ def test_the_review_deck_by_keyboard(new_page, bank, learner):
     page.get_by_role("button", name="Check answer").press("Enter")
     expect(page.get_by_role("alert")).to_contain_text("There is a problem")
     watcher.check()
-    # The missed question may be a choice or a classify question: answer every group.
-    radios = page.locator("main form input[type=radio]")
-    names = dict.fromkeys(radios.evaluate_all("inputs => inputs.map(input => input.name)"))
+    # The missed question may be a single, a multiple or a classify question: answer
+    # every group (radios) and tick one box (checkboxes).
+    inputs = page.locator("main form input[type=radio], main form input[type=checkbox]")
+    names = dict.fromkeys(inputs.evaluate_all("inputs => inputs.map(input => input.name)"))
     for name in names:
         page.locator(f'main form input[name="{name}"]').first.focus()
         page.keyboard.press("Space")
