@@ -15,11 +15,14 @@ staff; and learner_client, facilitator_client, manager_client, staff_client, log
 
 import io
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
+from django.test import override_settings
 
 from sharedresp.roles import grant_role_permissions
 
@@ -140,6 +143,22 @@ def manager_client(client, manager):
 def staff_client(client, staff):
     client.force_login(staff)
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_database_of_this_worker(worker_id):
+    """With REDIS_URL, each xdist worker caches in a Redis database of its own: every test
+    empties the cache (FLUSHDB), and must not empty the one another worker is using. The
+    live room's channels are apart already (their names carry the test database's)."""
+    url = urlsplit(os.environ.get("REDIS_URL", ""))
+    if not url.scheme or worker_id == "master":
+        yield
+        return
+    number = (int(url.path.strip("/") or 0) + 1 + int(worker_id.removeprefix("gw"))) % 16
+    location = urlunsplit(url._replace(path=f"/{number}"))
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": location}}
+    with override_settings(CACHES=caches):
+        yield
 
 
 @pytest.fixture(autouse=True)
