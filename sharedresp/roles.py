@@ -4,6 +4,7 @@ The migrations 0004_role_permissions and 0005_training_lead_owners_and_lms apply
 a change here needs a new migration that calls `grant_role_permissions` again.
 """
 
+from django.contrib.auth.management import create_permissions
 from django.db.models import Q
 
 ROLE_PERMISSIONS = {
@@ -32,3 +33,13 @@ def grant_role_permissions(Group, Permission) -> None:
             app_label, codename = permission.split(".")
             wanted |= Q(content_type__app_label=app_label, codename=codename)
         group.permissions.add(*Permission.objects.filter(wanted))
+
+
+def grant_in_migration(apps, app_labels) -> None:
+    """For a data migration: make the permissions of `app_labels` now (Django makes them
+    only after every migration has run) and give each role group its own."""
+    for label in app_labels:
+        app_config = apps.get_app_config(label)
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+    grant_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

@@ -1,16 +1,10 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from sharedresp.roles import grant_role_permissions
+from sharedresp.roles import grant_in_migration
 
 
 def create_role_groups(apps, schema_editor):
-    # Permissions are normally made after every migration has run; the groups need them now.
-    for label in ("quiz", "cohorts", "workshops"):
-        app_config = apps.get_app_config(label)
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-    grant_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    grant_in_migration(apps, ("quiz", "cohorts", "workshops"))
 
 
 class Migration(migrations.Migration):
