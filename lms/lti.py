@@ -28,8 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sharedresp.identity import normalise_email
-from sharedresp.sso import name_from
+from plumbing.claims import display_name
 
 from .models import GradeLink, LoginState, Platform, PlatformAccount, ToolKey
 
@@ -275,7 +274,7 @@ def account_for(launch: Launch):
     if linked:
         return linked.user
     User = get_user_model()
-    claimed = normalise_email(str(claims.get("email") or ""))
+    claimed = User.objects.normalize_email(str(claims.get("email") or ""))
     existing = User.objects.filter(email=claimed).first() if claimed else None
     if existing is not None:
         verified = claims.get("email_verified", True) is not False
@@ -286,7 +285,7 @@ def account_for(launch: Launch):
     # reserved one (RFC 2606 .invalid), unique to the subject, that can receive nothing.
     digest = hashlib.sha256(f"{platform.issuer}\n{launch.subject}".encode()).hexdigest()[:24]
     email = claimed or f"lti-{digest}@lti.invalid"
-    name = name_from({**claims, "email": email}) if claims.get("name") or claimed else ""
+    name = display_name({**claims, "email": email}) if claims.get("name") or claimed else ""
     try:
         with transaction.atomic():
             user = User.objects.create_user(email, name=name)

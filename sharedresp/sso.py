@@ -20,6 +20,8 @@ from djangosaml2.backends import Saml2Backend
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from plumbing.claims import display_name
+
 from .roles import ROLE_PERMISSIONS
 
 logger = logging.getLogger(__name__)
@@ -43,13 +45,6 @@ def apply_roles(user, provider_groups) -> None:
     roles = Group.objects.filter(name__in=ROLE_PERMISSIONS)
     user.groups.remove(*[group for group in roles if group.name not in wanted])
     user.groups.add(*[group for group in roles if group.name in wanted])
-
-
-def name_from(claims: dict) -> str:
-    name = claims.get("name") or " ".join(
-        part for part in (claims.get("given_name"), claims.get("family_name")) if part
-    )
-    return " ".join(str(name).split())[:150] or claims["email"].partition("@")[0]
 
 
 class SignInOnly:
@@ -80,7 +75,7 @@ class CompanyOIDCBackend(SignInOnly, OIDCAuthenticationBackend):
         User = get_user_model()
         try:
             with transaction.atomic():
-                user = User.objects.create_user(claims["email"], name=name_from(claims))
+                user = User.objects.create_user(claims["email"], name=display_name(claims))
         except IntegrityError:
             # The same person's first sign-in in two tabs at once: the other made it.
             user = User.objects.get(email=claims["email"])
