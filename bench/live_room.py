@@ -238,7 +238,7 @@ class Phone(Browser):
         _status, text = await self.request(
             "answer", "POST", action, {"choice": random.choice(choices)}, headers=headers
         )
-        if "Answer received" in text:
+        if "Locked in" in text:  # the phone's "your answer is in" panel
             self.stats.answers["accepted"] += 1
         else:
             self.stats.error(f"answer of phone {self.number} refused: {_status}")
