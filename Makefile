@@ -34,9 +34,11 @@ run: $(VENV)/.installed
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver --skip-checks 127.0.0.1:$(PORT)
 
-# One test process per core (pytest-xdist); each gets its own test database.
+# One test process per core (pytest-xdist); each gets its own test database. Work
+# stealing: a worker that runs out takes queued tests from the other, so one long
+# browser test near the end does not leave a core idle.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
