@@ -777,8 +777,9 @@ class WorkshopItem(ItemContent):
         return max(0, int(left + 0.999))
 
     def choices_in_order(self) -> list[Choice]:
-        """The question's choices as everyone in the room sees them: the file's order."""
-        return list(self.question.choices.order_by("order", "pk"))
+        """The question's choices as everyone in the room sees them: the file's order.
+        Sorted here, so that choices prefetched for scoring serve both."""
+        return sorted(self.question.choices.all(), key=lambda choice: (choice.order, choice.pk))
 
 
 class ParticipantQuerySet(models.QuerySet):
@@ -990,13 +991,25 @@ def answer_signatures(workshop: Workshop, participant_id: int | None = None) -> 
         if removed is None and mine is None and not total:
             continue  # NO_ANSWER
         answer = [sorted(rows[participant]), *mine] if mine else None
-        signatures[participant] = json.dumps([removed is not None, total, answer], sort_keys=True)
+        signatures[participant] = _signature(removed is not None, total, answer)
     return signatures
+
+
+def _signature(removed: bool, total: int, answer: list | None) -> str:
+    return json.dumps([removed, total, answer], sort_keys=True)
 
 
 def answer_signature(participant_id: int, workshop: Workshop) -> str:
     """One participant's signature (answer_signatures)."""
     return answer_signatures(workshop, participant_id).get(participant_id, NO_ANSWER)
+
+
+def new_answer_signature(answer: "LiveAnswer", choice_ids) -> str:
+    """The signature (answer_signatures) of someone who has just given `answer` to the
+    open item, without reading it back: they are not removed, and nothing is revealed
+    while answering is open, so no points and no total show yet."""
+    own = [sorted(choice_ids), answer.placements, answer.who, answer.action_id, None]
+    return _signature(False, 0, own)
 
 
 class LiveAnswerQuerySet(models.QuerySet):

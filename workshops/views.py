@@ -57,6 +57,7 @@ from .models import (
     answer_signature,
     answer_signatures,
     incident_actions_in_order,
+    new_answer_signature,
     tally,
 )
 
@@ -691,7 +692,9 @@ def _live_update(request, context) -> str:
     return render_to_string("workshops/participate.html#live-update", context, request=request)
 
 
-def _shared_live(request, workshop, participant_id, participant=None, *, just_answered=False):
+def _shared_live(
+    request, workshop, participant_id, participant=None, *, just_answered=False, signature=None
+):
     """The participant's live fragment, or None if they are not in this workshop.
 
     A host action sends the whole room to the poll at once, and a question's answers
@@ -699,7 +702,7 @@ def _shared_live(request, workshop, participant_id, participant=None, *, just_an
     fragment, so each process renders it once per version, not once per phone. The
     cookie is signed for this code, so the id is one this workshop issued.
     """
-    signature = answer_signature(participant_id, workshop)
+    signature = signature or answer_signature(participant_id, workshop)
     own = hashlib.sha256(signature.encode()).hexdigest()
     key = f"workshops:live:{workshop.pk}:{workshop.code}:{workshop.version}:{own}"
     key += ":answered" if just_answered else ""
@@ -751,7 +754,10 @@ def answer(request: HttpRequest, code: str, item_id: int) -> HttpResponse:
             )
         return redirect(workshop.join_url)
     item = get_object_or_404(
-        workshop.items.select_related("question", "incident"),
+        # The choices, once: for the form and for scoring.
+        workshop.items.select_related("question", "incident").prefetch_related(
+            "question__choices"
+        ),
         pk=item_id,
         kind__in=[ItemKind.QUESTION, ItemKind.INCIDENT],
     )
@@ -761,8 +767,9 @@ def answer(request: HttpRequest, code: str, item_id: int) -> HttpResponse:
         choices = item.choices_in_order()
         form = answer_form(item.question, choices, layer_names([item.question]), data=request.POST)
     if form.is_valid():
+        selection = form.selection()
         try:
-            participant.answer(item, **form.selection())
+            answer, created = participant.answer(item, **selection)
         except AnsweringClosedError:
             workshop.close_answering_if_due()
             notice = _("Answering is not open for this question, so your answer was not stored.")
@@ -773,8 +780,19 @@ def answer(request: HttpRequest, code: str, item_id: int) -> HttpResponse:
             return render(request, "workshops/participate.html#live-update", context)
         if not request.htmx:
             return redirect(workshop.join_url)
+        # A racing second answer got the stored one back: its page is read, not assumed.
+        signature = (
+            new_answer_signature(answer, selection.get("choice_ids", ())) if created else None
+        )
         return HttpResponse(
-            _shared_live(request, workshop, participant.pk, participant, just_answered=True)
+            _shared_live(
+                request,
+                workshop,
+                participant.pk,
+                participant,
+                just_answered=True,
+                signature=signature,
+            )
         )
     context = _live_context(workshop, participant, form=form)
     if request.htmx:

@@ -2,13 +2,25 @@
 
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.test import Client
 
-from workshops.models import ANSWER_GRACE, LiveAnswer
+from workshops import views
+from workshops.models import ANSWER_GRACE, LiveAnswer, answer_signature
 
-from .conftest import CLASSIFY, MULTIPLE, act, join, layer, make_workshop, question, right_post
+from .conftest import (
+    CLASSIFY,
+    MULTIPLE,
+    SINGLE,
+    act,
+    join,
+    layer,
+    make_workshop,
+    question,
+    right_post,
+)
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -278,3 +290,45 @@ def test_the_participant_page_costs_the_same_in_any_room(
     # their points and place (two queries, whatever the room's size).
     with django_assert_max_num_queries(13):
         browser.get(state(workshop, old), headers=HTMX)
+
+
+class TestAnswerCost:
+    """After an answer the phone's page is the shared one for its answer, found without
+    reading the answer back: the signature assumed must be the one a poll reads."""
+
+    @pytest.mark.parametrize("slug", [SINGLE, MULTIPLE, CLASSIFY, "incident"])
+    def test_the_assumed_signature_is_the_one_read_back(self, course, facilitator, slug):
+        from tests.workshops.test_incident_items import incident_item, post_for
+
+        item_spec = incident_item() if slug == "incident" else question(slug)
+        workshop = make_workshop(facilitator, item_spec, layer("s3", "data"), title=slug)
+        act(workshop, "start", "open")
+        item = workshop.current_item()
+        data = post_for(item.incident) if item.is_incident else right_post(item)
+        browser, participant = join(workshop)
+        assumed = []
+        original = views.new_answer_signature
+
+        def spy(answer, choice_ids):
+            assumed.append(original(answer, choice_ids))
+            return assumed[-1]
+
+        with mock.patch.object(views, "new_answer_signature", spy):
+            response = browser.post(answer_url(workshop, item), data, headers=HTMX)
+        assert response.status_code == 200
+        assert assumed == [answer_signature(participant.pk, workshop)]
+
+    def test_an_answer_costs_a_fixed_number_of_queries(
+        self, workshop, django_assert_max_num_queries
+    ):
+        act(workshop, "start", "next", "open")
+        item = workshop.current_item()
+        first, _one = join(workshop, "One")
+        second, _two = join(workshop, "Two")
+        data = right_post(item)
+        first.post(answer_url(workshop, item), data, headers=HTMX)
+        # Workshop, participant, item, its choices; the deadline check, the answer and
+        # its choices (with the savepoints around them); the page from the cache.
+        with django_assert_max_num_queries(11):
+            response = second.post(answer_url(workshop, item), data, headers=HTMX)
+        assert "Locked in" in response.text
