@@ -1,7 +1,7 @@
 """The role groups and the permissions each carries. Staff status alone grants none.
 
 The migrations 0004_role_permissions and 0005_training_lead_owners_and_lms apply this;
-a change here needs a new migration that calls `grant_role_permissions` again.
+a change here needs a new migration that calls `grant_in_migration` again.
 """
 
 from django.contrib.auth.management import create_permissions

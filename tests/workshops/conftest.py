@@ -7,10 +7,17 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.utils import timezone
 
-from quiz.models import Question, classify_keys
+from quiz.models import Incident, Question, classify_keys
 from sharedresp.roles import grant_role_permissions
 from workshops import names
-from workshops.models import DEFAULT_TIME_LIMIT, ItemKind, Participant, Workshop, WorkshopItem
+from workshops.models import (
+    DEFAULT_INCIDENT_TIME_LIMIT,
+    DEFAULT_TIME_LIMIT,
+    ItemKind,
+    Participant,
+    Workshop,
+    WorkshopItem,
+)
 
 
 @pytest.fixture
@@ -53,6 +60,16 @@ def layer(service, layer_slug):
 def question(slug, time_limit=DEFAULT_TIME_LIMIT):
     return WorkshopItem(
         kind=ItemKind.QUESTION, question=Question.objects.get(slug=slug), time_limit=time_limit
+    )
+
+
+# A real incident card from the course.
+CARD = "ec2-critical-os-flaw"
+
+
+def incident_item(slug=CARD, time_limit=DEFAULT_INCIDENT_TIME_LIMIT):
+    return WorkshopItem(
+        kind=ItemKind.INCIDENT, incident=Incident.objects.get(slug=slug), time_limit=time_limit
     )
 
 
@@ -119,3 +136,14 @@ def right_post(item: WorkshopItem) -> dict:
     if "placements" in selection:
         return {f"layer-{slug}": owner for slug, owner in selection["placements"].items()}
     return {"choice": selection["choice_ids"]}
+
+
+def answer_url(workshop, item):
+    return f"/join/{workshop.code}/items/{item.pk}/answer"
+
+
+def post_for(incident, *, who_right=True, action_right=True) -> dict:
+    """An incident card's answer as the phone posts it: who acts and the first action."""
+    wrong_who = next(who for who in Incident.Who.values if who != incident.who)
+    action = next(a for a in incident.actions.all() if a.is_correct == action_right)
+    return {"who": incident.who if who_right else wrong_who, "action": action.pk}

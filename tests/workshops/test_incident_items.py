@@ -11,36 +11,17 @@ from lessons.models import CompanyOwner, Layer, Service
 from quiz.models import Incident
 from workshops.models import (
     ANSWER_GRACE,
-    DEFAULT_INCIDENT_TIME_LIMIT,
     ActionNotAllowedError,
     AnsweringClosedError,
     ItemKind,
     LiveAnswer,
-    WorkshopItem,
     tally,
 )
 
-from .conftest import act, join, make_workshop, slide
+from .conftest import CARD, act, answer_url, incident_item, join, make_workshop, post_for, slide
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
-CARD = "ec2-critical-os-flaw"
-
-
-def incident_item(slug=CARD, time_limit=DEFAULT_INCIDENT_TIME_LIMIT):
-    return WorkshopItem(
-        kind=ItemKind.INCIDENT, incident=Incident.objects.get(slug=slug), time_limit=time_limit
-    )
-
-
-def answer_url(workshop, item):
-    return f"/join/{workshop.code}/items/{item.pk}/answer"
-
-
-def post_for(incident, *, who_right=True, action_right=True) -> dict:
-    wrong_who = next(who for who in Incident.Who.values if who != incident.who)
-    action = next(a for a in incident.actions.all() if a.is_correct == action_right)
-    return {"who": incident.who if who_right else wrong_who, "action": action.pk}
 
 
 @pytest.fixture

@@ -15,9 +15,12 @@ from .conftest import (
     MULTIPLE,
     SINGLE,
     act,
+    answer_url,
+    incident_item,
     join,
     layer,
     make_workshop,
+    post_for,
     question,
     right_post,
 )
@@ -29,10 +32,6 @@ HTMX = {"HX-Request": "true"}
 def state(workshop, version=None):
     query = "" if version is None else f"?v={version}"
     return f"/join/{workshop.code}/state{query}"
-
-
-def answer_url(workshop, item):
-    return f"/join/{workshop.code}/items/{item.pk}/answer"
 
 
 class TestPoll:
@@ -298,8 +297,6 @@ class TestAnswerCost:
 
     @pytest.mark.parametrize("slug", [SINGLE, MULTIPLE, CLASSIFY, "incident"])
     def test_the_assumed_signature_is_the_one_read_back(self, course, facilitator, slug):
-        from tests.workshops.test_incident_items import incident_item, post_for
-
         item_spec = incident_item() if slug == "incident" else question(slug)
         workshop = make_workshop(facilitator, item_spec, layer("s3", "data"), title=slug)
         act(workshop, "start", "open")
