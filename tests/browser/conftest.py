@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from urllib.parse import urljoin
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -64,6 +65,18 @@ class PageWatcher:
         assert results.violations_count == 0, (
             f"axe-core on {self.page.url}:\n{results.generate_report()}"
         )
+
+
+def follow(link):
+    """Click a link and wait until its page has loaded.
+
+    A check made straight after the click would read the page being left, or a
+    document that is not there yet (Chromium's documentElement is null mid-swap).
+    """
+    page = link.page
+    address = urljoin(page.url, link.get_attribute("href"))
+    link.click()
+    page.wait_for_url(address)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from tests.browser.conftest import follow
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -12,7 +13,7 @@ def test_sign_up_log_out_log_in_and_reset_password(new_page, mailoutbox):
 
     page.goto("/")
     watcher.check()
-    page.get_by_role("link", name="Sign up").click()
+    follow(page.get_by_role("link", name="Sign up"))
     watcher.check()
 
     # A mistake first: the error summary takes focus and names the field.
@@ -40,7 +41,7 @@ def test_sign_up_log_out_log_in_and_reset_password(new_page, mailoutbox):
     watcher.check()
 
     page.get_by_role("button", name="Log out").click()
-    page.get_by_role("link", name="Log in").first.click()
+    follow(page.get_by_role("link", name="Log in").first)
     watcher.check()
     page.get_by_label("Email").fill("dana@example.com")
     page.get_by_label("Password").fill(PASSWORD)
@@ -49,7 +50,7 @@ def test_sign_up_log_out_log_in_and_reset_password(new_page, mailoutbox):
     page.get_by_role("button", name="Log out").click()
 
     page.goto("/accounts/login/")
-    page.get_by_role("link", name="Forgotten your password?").click()
+    follow(page.get_by_role("link", name="Forgotten your password?"))
     watcher.check()
     page.get_by_label("Email").fill("dana@example.com")
     page.get_by_role("button", name="Send reset link").click()

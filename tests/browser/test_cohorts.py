@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from lessons.models import Lesson
 from sharedresp.roles import grant_role_permissions
+from tests.browser.conftest import follow
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,7 +45,7 @@ def test_a_manager_onboards_a_group_and_sees_who_finished(
 ):
     page, watcher = new_page()
     log_in(page, manager.email)
-    page.get_by_role("link", name="Cohorts").click()
+    follow(page.get_by_role("link", name="Cohorts"))
     watcher.check()
     page.get_by_role("link", name="Create a cohort").click()
     page.get_by_label("Name").fill("March joiners")

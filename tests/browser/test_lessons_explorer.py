@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lessons.models import Lesson
+from tests.browser.conftest import follow
 from tests.lessons.test_views import ALL_RIGHT_EC2
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,7 +14,7 @@ def test_walk_a_lesson_with_mouse_and_keyboard(course, new_page, live_server):
     page, watcher = new_page()
     page.goto("/lessons/")
     watcher.check()
-    page.get_by_role("link", name=re.compile("The dividing line on EC2", re.I)).click()
+    follow(page.get_by_role("link", name=re.compile("The dividing line on EC2", re.I)))
     watcher.check()
     page.get_by_role("link", name="Start lesson").click()
     expect(page.get_by_text("Step 1 of")).to_be_visible()
@@ -36,7 +37,7 @@ def test_walk_a_lesson_with_mouse_and_keyboard(course, new_page, live_server):
     page.keyboard.press("ArrowLeft")
     expect(page.get_by_text("Step 2 of")).to_be_visible()
     while page.get_by_role("link", name=re.compile("^Next")).count():
-        page.get_by_role("link", name=re.compile("^Next")).click()
+        follow(page.get_by_role("link", name=re.compile("^Next")))
     watcher.check()
     page.get_by_role("button", name="Mark lesson complete").click()
     expect(page.get_by_role("status")).to_contain_text("Lesson complete")

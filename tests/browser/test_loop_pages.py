@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from quiz.models import Attempt, Quiz, ReviewCard
+from tests.browser.conftest import follow
 from tests.browser.test_practice_quiz import log_in
 from tests.quiz.conftest import answer_right, load, start, write_bank, wrong_answer
 
@@ -76,7 +77,7 @@ def test_an_incident_card_by_keyboard(new_page, live_server, learner):
     page.goto("/incidents/")
     fits_the_phone(page)
     watcher.check()
-    page.get_by_role("link", name=re.compile("critical flaw in the operating system")).click()
+    follow(page.get_by_role("link", name=re.compile("critical flaw in the operating system")))
     fits_the_phone(page)
     watcher.check()
     page.get_by_label("You, the customer").check()

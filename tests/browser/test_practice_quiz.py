@@ -3,6 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import follow
 from tests.conftest import PASSWORD
 from tests.quiz.conftest import load, write_bank
 
@@ -61,9 +62,9 @@ def choose(page, kind: str, *, right: bool = True):
 def test_take_a_practice_quiz_with_htmx_reload_and_resume_then_review(four_kinds, new_page):
     page, watcher = new_page()
     log_in(page, four_kinds)
-    page.get_by_role("link", name="Quizzes").click()
+    follow(page.get_by_role("link", name="Quizzes"))
     watcher.check()
-    page.get_by_role("link", name="The stack, and the duties you always keep").click()
+    follow(page.get_by_role("link", name="The stack, and the duties you always keep"))
     watcher.check()
     page.get_by_role("button", name="Start quiz").click()
     expect(page.get_by_role("heading", name="Question 1 of 4")).to_be_visible()
