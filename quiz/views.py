@@ -164,11 +164,13 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, _("This quiz has no questions yet."))
         return redirect(quiz)
     try:
-        attempt, _created = Attempt.objects.start(request.user, quiz)
+        attempt, created = Attempt.objects.start(request.user, quiz)
     except ExamRefusedError as refused:
         messages.error(request, refusal_message(quiz.exam, refused.eligibility))
         return redirect(quiz)
-    return redirect(attempt)
+    # A new attempt goes straight to its first question: one request fewer for each
+    # of the hundreds who press "Start" at the same minute. A resumed one finds its place.
+    return redirect(attempt.question_url(1) if created else attempt)
 
 
 def _closed_by_deadline(request: HttpRequest, attempt: Attempt) -> bool:
