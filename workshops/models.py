@@ -18,6 +18,7 @@ it. The rules that must hold when requests race are kept by the database:
 import datetime
 import json
 import random
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -713,6 +714,22 @@ class Workshop(models.Model):
             above=Count("pk", filter=Q(total__gt=mine)), everyone=Count("pk")
         )
         return mine, counts["above"] + 1, counts["everyone"]
+
+    def final_records(self) -> dict[int, tuple["Participant", tuple[int, int, int]]]:
+        """Everyone present, with_scores(), and their standing_of(): one query for the
+        whole room, for the moment it ends and every phone wants its own result."""
+        records = list(self.participants.present().with_scores().order_by())
+        totals = sorted(record.points for record in records)
+        everyone = len(totals)
+
+        def place(points: int) -> int:
+            # Equal points share a place: one more than the totals above.
+            return everyone - bisect_right(totals, points) + 1
+
+        return {
+            record.pk: (record, (record.points, place(record.points), everyone))
+            for record in records
+        }
 
 
 class WorkshopItem(ItemContent):

@@ -193,7 +193,7 @@ class Room:
             return
         self.state = replace(self.state, version=max(version, self.state.version), ended=ended)
         self.recheck.set()  # the watcher reads the room at once: a deadline may have come
-        if ended or self.render is None or not self.participants:
+        if self.render is None or not self.participants:
             self.fragments = {}
             self._announce_state()
             return
@@ -204,18 +204,20 @@ class Room:
     async def _render_then_announce(self) -> None:
         render = _disconnecting(self.render)
         try:
-            while self._stale and not self.state.ended:
+            while self._stale:
                 self._stale = False
                 try:
-                    version, self.fragments = await render(
+                    version, fragments = await render(
                         self.state.workshop_id, list(self.participants)
                     )
                 except Exception:  # the pages fetch instead; the room must go on
                     log.exception("live room %s: rendering failed", self.state.workshop_id)
-                    version, self.fragments = 0, {}
-                if not self.state.ended:
-                    self.state = replace(self.state, version=max(version, self.state.version))
-                    self._announce_state()
+                    version, fragments = 0, {}
+                if self._stale:  # the room moved on while these were made
+                    continue
+                self.fragments = fragments
+                self.state = replace(self.state, version=max(version, self.state.version))
+                self._announce_state()
         finally:
             self._rendering = None
 
@@ -261,8 +263,8 @@ class Room:
                 answers = self.answers_count
                 yield sse(ANSWERS, {})
                 continue
-            if self.state.ended:
-                return
+            if self.state.ended and self._rendering is None:
+                return  # after the last `state`, which carries everyone's final page
             try:
                 async with asyncio.timeout(HEARTBEAT_SECONDS):
                     await changed.wait()
@@ -402,7 +404,7 @@ def bounded_events(
         state = now or replace(state, ended=True)
         if STATE in events:
             html = None
-            if participant_id is not None and not state.ended:
+            if participant_id is not None:
                 html = render(state.workshop_id, [participant_id])[1].get(participant_id)
             yield state_event(state, html)
         if ANSWERS in events:

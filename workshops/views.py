@@ -569,8 +569,14 @@ def _announcement(workshop: Workshop, item: WorkshopItem | None) -> str:
     return _("Now showing: %(heading)s") % {"heading": item.heading}
 
 
-def _live_context(workshop, participant, *, form=None, just_answered=False, notice="") -> dict:
-    """What a participant sees now; a handful of queries, whatever the room's size."""
+def _live_context(
+    workshop, participant, *, form=None, just_answered=False, notice="", final=None
+) -> dict:
+    """What a participant sees now; a handful of queries, whatever the room's size.
+
+    `final`: once the workshop has ended, the participant's (record, standing) from
+    Workshop.final_records(), if already read.
+    """
     if participant.is_removed:
         return {"workshop": workshop, "participant": participant, "removed": True}
     item = workshop.current_item() if workshop.is_running else None
@@ -584,9 +590,11 @@ def _live_context(workshop, participant, *, form=None, just_answered=False, noti
         "answer_grace_seconds": int(ANSWER_GRACE.total_seconds()),
     }
     if workshop.is_ended:
-        context["record"] = workshop.participants.with_scores().get(pk=participant.pk)
+        if final is None:
+            final = (workshop.participants.with_scores().get(pk=participant.pk), None)
+        context["record"], standing = final
         if workshop.ranked:
-            context["standing"] = workshop.standing_of(participant)
+            context["standing"] = standing or workshop.standing_of(participant)
     elif item and item.is_layer:
         context["stack"] = _stack_for(item)
     elif item and item.is_incident:
@@ -724,11 +732,13 @@ def room_fragments(workshop_id: int, participant_ids) -> tuple[int, dict[int, st
 
     One render per signature (answer_signatures), through the same cache as the polls,
     so the stream can push a host action's result rather than send the whole room to
-    fetch it at once. Nothing once the workshop has ended: that page is everyone's own.
+    fetch it at once; once the workshop has ended, one per distinct final result.
     """
     workshop = Workshop.objects.filter(pk=workshop_id).first()
-    if workshop is None or workshop.is_ended:
+    if workshop is None:
         return 0, {}
+    if workshop.is_ended:
+        return workshop.version, _final_fragments(workshop, participant_ids)
     signatures = answer_signatures(workshop)
     by_signature: dict[str, str | None] = {}
     fragments = {}
@@ -739,6 +749,33 @@ def room_fragments(workshop_id: int, participant_ids) -> tuple[int, dict[int, st
         if by_signature[signature] is not None:
             fragments[participant_id] = by_signature[signature]
     return workshop.version, fragments
+
+
+def _final_fragments(workshop: Workshop, participant_ids) -> dict[int, str]:
+    """Each participant's final page (points, place, score), as the poll would give it.
+
+    Every phone wants its own at the same moment; read in one query and rendered once
+    per distinct result. Removed participants get none: they fetch their own page.
+    """
+    records = workshop.final_records()
+    by_result: dict[tuple, str] = {}
+    fragments = {}
+    for participant_id in participant_ids:
+        if participant_id not in records:
+            continue
+        record, standing = records[participant_id]
+        result = (
+            standing if workshop.ranked else None,
+            record.answered,
+            record.asked,
+            record.percent,
+            record.user_id is None,
+        )
+        if result not in by_result:
+            context = _live_context(workshop, record, final=(record, standing))
+            by_result[result] = _live_update(None, context | {"focus_heading": True})
+        fragments[participant_id] = by_result[result]
+    return fragments
 
 
 @require_POST

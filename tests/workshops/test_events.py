@@ -217,7 +217,9 @@ def test_with_redis_a_host_action_is_pushed(workshop, asgi_server, redis_url, mo
     participant.answer(item, **right_selection(item))
     assert stream.next_event() == ("answers", {})
     workshop.control("end")
-    assert stream.next_event() == ("state", {"version": workshop.version, "ended": True})
+    name, data = stream.next_event()
+    assert without_page((name, data)) == ("state", {"version": workshop.version, "ended": True})
+    assert "You answered 1 of 1 questions. Your score: 100%." in data["html"]
     assert stream.response.read() == b""  # the stream ends with the workshop
     stream.close()
 
@@ -245,9 +247,19 @@ def test_without_redis_answers_and_joins_reach_the_host(
 
 def test_the_end_of_the_workshop_ends_the_stream_for_good(workshop, asgi_server, settings):
     settings.REDIS_URL = ""
-    stream, _participant, cookie = participant_stream(asgi_server, workshop)
+    browser, _participant = join(workshop, "Sam")
+    cookie = browser.cookies["participant"].value
+    stream = Stream(asgi_server, workshop.code, participant=cookie)
     act(workshop, "start", "end")
-    assert stream.next_event() == ("state", {"version": workshop.version, "ended": True})
+    name, data = stream.next_event()
+    while not data["ended"]:  # "start" may have been seen on its own
+        name, data = stream.next_event()
+    assert (name, data["version"]) == ("state", workshop.version)
+    # The participant's own final page comes in the event, as the poll would give it:
+    # the whole room does not fetch at once.
+    polled = browser.get(f"/join/{workshop.code}/state?v=0", headers={"HX-Request": "true"})
+    assert data["html"] == polled.text
+    assert "The workshop has ended" in data["html"]
     assert stream.response.read() == b""
     stream.close()
     again = Stream(asgi_server, workshop.code, participant=cookie)
@@ -375,6 +387,31 @@ class TestCost:
         with django_assert_num_queries(1):
             state = streams.read_room(code=workshop.code)
         assert state.counts == (30, 0)
+
+    @pytest.mark.parametrize("room", [10, 40])
+    def test_final_pages_are_read_in_one_go_and_match_the_polls(
+        self, workshop, room, django_assert_max_num_queries
+    ):
+        workshop.ranked = True
+        workshop.save()
+        browsers = dict(join(workshop, f"Joined {n}")[::-1] for n in range(3))
+        add_participants(workshop, room)
+        item = open_question(workshop)
+        people = list(workshop.participants.order_by("pk"))
+        for person in people[1 : room // 2]:  # some answer right, at moments of their own
+            person.answer(item, **right_selection(item))
+        workshop.remove(people[-1])
+        act(workshop, "close", "reveal", "end")
+        with django_assert_max_num_queries(3):
+            version, pages = room_fragments(workshop.pk, [person.pk for person in people])
+        assert version == workshop.version
+        assert people[-1].pk not in pages  # removed: their own page says so
+        assert len(pages) == len(people) - 1
+        for person, browser in browsers.items():
+            polled = browser.get(f"/join/{workshop.code}/state?v=0", headers={"HX-Request": "1"})
+            assert pages[person.pk] == polled.text
+        assert "you came 1st of" in pages[people[1].pk]
+        assert f"of {len(people) - 1}." in pages[people[0].pk]
 
     @pytest.mark.parametrize("room", [10, 40])
     def test_pages_alike_are_rendered_once_for_the_room(
