@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -570,16 +571,17 @@ def _announcement(workshop: Workshop, item: WorkshopItem | None) -> str:
 
 
 def _live_context(
-    workshop, participant, *, form=None, just_answered=False, notice="", final=None
+    workshop, participant, *, form=None, just_answered=False, notice="", final=None, item=None
 ) -> dict:
     """What a participant sees now; a handful of queries, whatever the room's size.
 
-    `final`: once the workshop has ended, the participant's (record, standing) from
-    Workshop.final_records(), if already read.
+    `item`: the item on screen, if already read; `final`: once the workshop has ended,
+    the participant's (record, standing) from Workshop.final_records(), if already read.
     """
     if participant.is_removed:
         return {"workshop": workshop, "participant": participant, "removed": True}
-    item = workshop.current_item() if workshop.is_running else None
+    if workshop.is_running:
+        item = item or workshop.current_item()
     context = {
         "workshop": workshop,
         "participant": participant,
@@ -701,7 +703,14 @@ def _live_update(request, context) -> str:
 
 
 def _shared_live(
-    request, workshop, participant_id, participant=None, *, just_answered=False, signature=None
+    request,
+    workshop,
+    participant_id,
+    participant=None,
+    *,
+    just_answered=False,
+    signature=None,
+    item=None,
 ):
     """The participant's live fragment, or None if they are not in this workshop.
 
@@ -719,7 +728,7 @@ def _shared_live(
         participant = participant or workshop.participants.filter(pk=participant_id).first()
         if participant is None:
             return None
-        context = _live_context(workshop, participant, just_answered=just_answered)
+        context = _live_context(workshop, participant, just_answered=just_answered, item=item)
         # Focus: to the receipt after an answer; to the new item when the room moved on.
         context |= {"shared": True, "focus_heading": not just_answered}
         html = _live_update(request, context)
@@ -740,12 +749,18 @@ def room_fragments(workshop_id: int, participant_ids) -> tuple[int, dict[int, st
     if workshop.is_ended:
         return workshop.version, _final_fragments(workshop, participant_ids)
     signatures = answer_signatures(workshop)
+    # What every page shows alike, read once for all of them.
+    item = workshop.current_item() if workshop.is_running else None
+    if item:
+        prefetch_related_objects([item], "question__choices", "incident__actions")
     by_signature: dict[str, str | None] = {}
     fragments = {}
     for participant_id in participant_ids:
         signature = signatures.get(participant_id, NO_ANSWER)
         if signature not in by_signature:
-            by_signature[signature] = _shared_live(None, workshop, participant_id)
+            by_signature[signature] = _shared_live(
+                None, workshop, participant_id, signature=signature, item=item
+            )
         if by_signature[signature] is not None:
             fragments[participant_id] = by_signature[signature]
     return workshop.version, fragments
