@@ -1,4 +1,5 @@
 import hashlib
+from dataclasses import dataclass
 from functools import wraps
 
 from asgiref.sync import sync_to_async
@@ -570,18 +571,46 @@ def _announcement(workshop: Workshop, item: WorkshopItem | None) -> str:
     return _("Now showing: %(heading)s") % {"heading": item.heading}
 
 
-def _live_context(
-    workshop, participant, *, form=None, just_answered=False, notice="", final=None, item=None
-) -> dict:
-    """What a participant sees now; a handful of queries, whatever the room's size.
+@dataclass(frozen=True)
+class RoomReads:
+    """What the pages of one room read alike, read once when the stream makes many of
+    them together (room_fragments); a single page reads only its own."""
 
-    `item`: the item on screen, if already read; `final`: once the workshop has ended,
-    the participant's (record, standing) from Workshop.final_records(), if already read.
-    """
+    item: WorkshopItem | None
+    answers: dict[int, LiveAnswer]  # the item's answers, by participant
+    records: dict[int, tuple[Participant, tuple[int, int, int]]]  # Workshop.final_records()
+
+    @classmethod
+    def of(cls, workshop: Workshop) -> "RoomReads":
+        """At most six queries, whatever the room's size."""
+        item = workshop.current_item() if workshop.is_running else None
+        answers = {}
+        if item:
+            prefetch_related_objects([item], "question__choices", "incident__actions")
+            answers = {
+                answer.participant_id: answer
+                for answer in item.answers.select_related("action").prefetch_related("choices")
+            }
+        ranked_now = workshop.ranked and item is not None and item.is_revealed
+        records = workshop.final_records() if workshop.is_ended or ranked_now else {}
+        return cls(item, answers, records)
+
+
+def _live_context(
+    workshop, participant, *, form=None, just_answered=False, notice="", reads=None
+) -> dict:
+    """What a participant sees now; a handful of queries, whatever the room's size, or
+    none beyond `reads` (RoomReads) when given."""
     if participant.is_removed:
         return {"workshop": workshop, "participant": participant, "removed": True}
-    if workshop.is_running:
-        item = item or workshop.current_item()
+    item = reads.item if reads else workshop.current_item() if workshop.is_running else None
+
+    def own_answer():
+        return reads.answers.get(participant.pk) if reads else participant.answer_to(item)
+
+    def standing():
+        return reads.records[participant.pk][1] if reads else workshop.standing_of(participant)
+
     context = {
         "workshop": workshop,
         "participant": participant,
@@ -592,22 +621,24 @@ def _live_context(
         "answer_grace_seconds": int(ANSWER_GRACE.total_seconds()),
     }
     if workshop.is_ended:
-        if final is None:
-            final = (workshop.participants.with_scores().get(pk=participant.pk), None)
-        context["record"], standing = final
+        context["record"] = (
+            reads.records[participant.pk][0]
+            if reads
+            else workshop.participants.with_scores().get(pk=participant.pk)
+        )
         if workshop.ranked:
-            context["standing"] = standing or workshop.standing_of(participant)
+            context["standing"] = standing()
     elif item and item.is_layer:
         context["stack"] = _stack_for(item)
     elif item and item.is_incident:
-        context.update(_incident_context(item, participant, form))
+        context.update(_incident_context(item, own_answer(), form))
         if item.is_revealed and workshop.ranked:
-            context["standing"] = workshop.standing_of(participant)
+            context["standing"] = standing()
     elif item and item.is_question:
         question = item.question
         choices = item.choices_in_order()
         names = layer_names([question])
-        answer = participant.answer_to(item)
+        answer = own_answer()
         context.update(question=question, answer=answer, seconds_left=item.seconds_left())
         if answer:
             context["answer_text"] = _answer_text(answer, names)
@@ -623,7 +654,7 @@ def _live_context(
                 layer_names=names,
             )
             if workshop.ranked:
-                context["standing"] = workshop.standing_of(participant)
+                context["standing"] = standing()
     return context
 
 
@@ -632,10 +663,9 @@ def _incident_form(item: WorkshopItem, data=None) -> IncidentForm:
     return IncidentForm(data, who_choices=Incident.Who.choices, actions=actions)
 
 
-def _incident_context(item: WorkshopItem, participant: Participant, form=None) -> dict:
+def _incident_context(item: WorkshopItem, answer: LiveAnswer | None, form=None) -> dict:
     """An incident card on a phone: the form while answering is open, what was chosen
-    once locked in, and after the reveal who acts and the better first action."""
-    answer = participant.answer_to(item)
+    once locked in (`answer`), and after the reveal who acts and the better first action."""
     context = {"incident": item.incident, "answer": answer, "seconds_left": item.seconds_left()}
     if answer:
         context["answer_text"] = _answer_text(answer, {})
@@ -710,7 +740,7 @@ def _shared_live(
     *,
     just_answered=False,
     signature=None,
-    item=None,
+    reads=None,
 ):
     """The participant's live fragment, or None if they are not in this workshop.
 
@@ -728,7 +758,7 @@ def _shared_live(
         participant = participant or workshop.participants.filter(pk=participant_id).first()
         if participant is None:
             return None
-        context = _live_context(workshop, participant, just_answered=just_answered, item=item)
+        context = _live_context(workshop, participant, just_answered=just_answered, reads=reads)
         # Focus: to the receipt after an answer; to the new item when the room moved on.
         context |= {"shared": True, "focus_heading": not just_answered}
         html = _live_update(request, context)
@@ -749,17 +779,20 @@ def room_fragments(workshop_id: int, participant_ids) -> tuple[int, dict[int, st
     if workshop.is_ended:
         return workshop.version, _final_fragments(workshop, participant_ids)
     signatures = answer_signatures(workshop)
-    # What every page shows alike, read once for all of them.
-    item = workshop.current_item() if workshop.is_running else None
-    if item:
-        prefetch_related_objects([item], "question__choices", "incident__actions")
+    reads = RoomReads.of(workshop)
     by_signature: dict[str, str | None] = {}
     fragments = {}
+    people = workshop.participants.in_bulk(participant_ids)
     for participant_id in participant_ids:
         signature = signatures.get(participant_id, NO_ANSWER)
-        if signature not in by_signature:
+        if participant_id in people and signature not in by_signature:
             by_signature[signature] = _shared_live(
-                None, workshop, participant_id, signature=signature, item=item
+                None,
+                workshop,
+                participant_id,
+                people[participant_id],
+                signature=signature,
+                reads=reads,
             )
         if by_signature[signature] is not None:
             fragments[participant_id] = by_signature[signature]
@@ -772,13 +805,13 @@ def _final_fragments(workshop: Workshop, participant_ids) -> dict[int, str]:
     Every phone wants its own at the same moment; read in one query and rendered once
     per distinct result. Removed participants get none: they fetch their own page.
     """
-    records = workshop.final_records()
+    reads = RoomReads.of(workshop)
     by_result: dict[tuple, str] = {}
     fragments = {}
     for participant_id in participant_ids:
-        if participant_id not in records:
+        if participant_id not in reads.records:
             continue
-        record, standing = records[participant_id]
+        record, standing = reads.records[participant_id]
         result = (
             standing if workshop.ranked else None,
             record.answered,
@@ -787,7 +820,7 @@ def _final_fragments(workshop: Workshop, participant_ids) -> dict[int, str]:
             record.user_id is None,
         )
         if result not in by_result:
-            context = _live_context(workshop, record, final=(record, standing))
+            context = _live_context(workshop, record, reads=reads)
             by_result[result] = _live_update(None, context | {"focus_heading": True})
         fragments[participant_id] = by_result[result]
     return fragments

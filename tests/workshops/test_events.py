@@ -414,6 +414,31 @@ class TestCost:
         assert f"of {len(people) - 1}." in pages[people[0].pk]
 
     @pytest.mark.parametrize("room", [10, 40])
+    def test_pages_of_a_reveal_are_read_in_one_go_and_match_the_polls(
+        self, workshop, room, clock, django_assert_max_num_queries
+    ):
+        workshop.ranked = True
+        workshop.save()
+        browsers = dict(join(workshop, f"Joined {n}")[::-1] for n in range(2))
+        add_participants(workshop, room)
+        item = open_question(workshop)
+        people = list(workshop.participants.order_by("pk"))
+        for person in people[1:]:  # each at a moment of their own: points of their own
+            clock.advance(timedelta(milliseconds=300))
+            person.answer(item, **right_selection(item))
+        act(workshop, "close", "reveal")
+        cache.clear()
+        with django_assert_max_num_queries(12):
+            version, pages = room_fragments(workshop.pk, [person.pk for person in people])
+        assert version == workshop.version
+        assert len(set(pages.values())) == len(people)  # every page its own
+        for person, browser in browsers.items():
+            cache.clear()
+            polled = browser.get(f"/join/{workshop.code}/state?v=0", headers={"HX-Request": "1"})
+            assert pages[person.pk] == polled.text
+        assert "you are 1st of" in pages[people[1].pk]  # the quickest
+
+    @pytest.mark.parametrize("room", [10, 40])
     def test_pages_alike_are_rendered_once_for_the_room(
         self, workshop, room, django_assert_max_num_queries
     ):
