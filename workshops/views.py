@@ -581,15 +581,17 @@ class RoomReads:
     records: dict[int, tuple[Participant, tuple[int, int, int]]]  # Workshop.final_records()
 
     @classmethod
-    def of(cls, workshop: Workshop) -> "RoomReads":
-        """At most six queries, whatever the room's size."""
+    def of(cls, workshop: Workshop, participant_ids=()) -> "RoomReads":
+        """For the pages of `participant_ids`: at most six queries, whatever their number."""
         item = workshop.current_item() if workshop.is_running else None
         answers = {}
         if item:
             prefetch_related_objects([item], "question__choices", "incident__actions")
             answers = {
                 answer.participant_id: answer
-                for answer in item.answers.select_related("action").prefetch_related("choices")
+                for answer in item.answers.filter(participant__in=participant_ids)
+                .select_related("action")
+                .prefetch_related("choices")
             }
         ranked_now = workshop.ranked and item is not None and item.is_revealed
         records = workshop.final_records() if workshop.is_ended or ranked_now else {}
@@ -778,25 +780,22 @@ def room_fragments(workshop_id: int, participant_ids) -> tuple[int, dict[int, st
         return 0, {}
     if workshop.is_ended:
         return workshop.version, _final_fragments(workshop, participant_ids)
-    signatures = answer_signatures(workshop)
-    reads = RoomReads.of(workshop)
-    by_signature: dict[str, str | None] = {}
-    fragments = {}
-    people = workshop.participants.in_bulk(participant_ids)
-    for participant_id in participant_ids:
-        signature = signatures.get(participant_id, NO_ANSWER)
-        if participant_id in people and signature not in by_signature:
-            by_signature[signature] = _shared_live(
-                None,
-                workshop,
-                participant_id,
-                people[participant_id],
-                signature=signature,
-                reads=reads,
-            )
-        if by_signature[signature] is not None:
-            fragments[participant_id] = by_signature[signature]
-    return workshop.version, fragments
+    room_signatures = answer_signatures(workshop)
+    signatures = {pk: room_signatures.get(pk, NO_ANSWER) for pk in participant_ids}
+    # One page per signature, made for one of the people who have it.
+    whose = {}
+    for pk, signature in signatures.items():
+        whose.setdefault(signature, pk)
+    reads = RoomReads.of(workshop, whose.values())
+    people = workshop.participants.in_bulk(whose.values())
+    pages = {
+        signature: _shared_live(None, workshop, pk, people[pk], signature=signature, reads=reads)
+        for signature, pk in whose.items()
+        if pk in people
+    }
+    return workshop.version, {
+        pk: pages[signature] for pk, signature in signatures.items() if signature in pages
+    }
 
 
 def _final_fragments(workshop: Workshop, participant_ids) -> dict[int, str]:
