@@ -970,8 +970,8 @@ NO_ANSWER = "none"
 
 def answer_signatures(workshop: Workshop, participant_id: int | None = None) -> dict[int, str]:
     """What each participant's page shows of their own: their answer to the item on
-    screen and its points, whether the host removed them, and, once the answer is
-    revealed in a ranked workshop, their total (their place follows from it).
+    screen, whether the host removed them, and, once the answer is revealed in a ranked
+    workshop, its points and their total (their place follows from it).
 
     Two participants with the same signature see the same page; those missing here have
     not answered and show nothing of their own (NO_ANSWER). The whole room's, or one
@@ -984,19 +984,23 @@ def answer_signatures(workshop: Workshop, participant_id: int | None = None) -> 
     if participant_id is not None:
         answers = answers.filter(participant_id=participant_id)
         people = people.filter(pk=participant_id)
-    revealed = workshop.items.filter(
-        position=workshop.current_position, phase=WorkshopItem.Phase.REVEALED
-    ).exists()
+    ranked_now = (
+        workshop.ranked
+        and workshop.items.filter(
+            position=workshop.current_position, phase=WorkshopItem.Phase.REVEALED
+        ).exists()
+    )
     rows = defaultdict(list)
     own = {}
     for participant, placed, who, action, choice, earned in answers.values_list(
         "participant_id", "placements", "who", "action_id", "choices", "points"
     ):
-        # Points show only after the reveal: before it, equal answers share a page.
-        own[participant] = [placed, who, action, earned if revealed else None]
+        # Points show only after the reveal, and only in a ranked room: otherwise equal
+        # answers share a page.
+        own[participant] = [placed, who, action, earned if ranked_now else None]
         if choice is not None:
             rows[participant].append(choice)
-    if workshop.ranked and revealed:
+    if ranked_now:
         people = people.annotate(total=Coalesce(Sum("answers__points"), 0))
     else:
         people = people.annotate(total=models.Value(0)).filter(

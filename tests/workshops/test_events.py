@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from workshops import push, streams
-from workshops.models import ANSWER_GRACE, AnsweringClosedError
+from workshops.models import ANSWER_GRACE, AnsweringClosedError, answer_signatures
 from workshops.views import room_fragments
 
 from .conftest import (  # noqa: F401
@@ -437,6 +437,23 @@ class TestCost:
             polled = browser.get(f"/join/{workshop.code}/state?v=0", headers={"HX-Request": "1"})
             assert pages[person.pk] == polled.text
         assert "you are 1st of" in pages[people[1].pk]  # the quickest
+
+    def test_without_points_a_reveal_is_one_page_per_answer(self, workshop, clock):
+        workshop.ranked = False
+        workshop.save()
+        add_participants(workshop, 20)
+        item = open_question(workshop)
+        wrong = next(choice for choice in item.question.choices.all() if not choice.is_correct)
+        people = list(workshop.participants.order_by("pk"))
+        for number, person in enumerate(people):
+            clock.advance(timedelta(milliseconds=300))  # points of their own, not shown
+            right = number % 2 == 0
+            person.answer(item, **right_selection(item) if right else {"choice_ids": [wrong.pk]})
+        act(workshop, "close", "reveal")
+        # Two pages to make, not one per phone: right, and that one wrong choice.
+        assert len(set(answer_signatures(workshop).values())) == 2
+        _version, pages = room_fragments(workshop.pk, [person.pk for person in people])
+        assert len(set(pages.values())) == 2
 
     @pytest.mark.parametrize("room", [10, 40])
     def test_pages_alike_are_rendered_once_for_the_room(
