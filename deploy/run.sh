@@ -9,7 +9,8 @@
 #
 # Settings (environment): PORT (nginx, default 8500; the app processes take the next
 # ports), APP_PROCESSES (gunicorn instances, default 2), WORKERS (workers each, default 2),
-# THREADS (threads per worker, default 4). Everything it writes is in RUN_DIR
+# THREADS (threads per worker, default 4), STREAM_PROCESSES (uvicorn workers for the
+# live room's streams, default 2: each renders the pages of its own streams). Everything it writes is in RUN_DIR
 # (default /tmp/sharedresp-deploy-$PORT): logs, pid files, static files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ PORT=${PORT:-8500}
 APP_PROCESSES=${APP_PROCESSES:-2}
 WORKERS=${WORKERS:-2}
 THREADS=${THREADS:-4}
+STREAM_PROCESSES=${STREAM_PROCESSES:-2}
 RUN=${RUN_DIR:-/tmp/sharedresp-deploy-$PORT}
 PY=$ROOT/.venv/bin/python
 
@@ -75,7 +77,7 @@ start() {
     stream_port=$((PORT + 50))
     if "$PY" -c 'import uvicorn' 2>/dev/null; then
         DJANGO_CONN_MAX_AGE=0 "$PY" -m uvicorn sharedresp.asgi:application --host 127.0.0.1 --port "$stream_port" \
-            --no-access-log >"$RUN/uvicorn.log" 2>&1 &
+            --workers "$STREAM_PROCESSES" --no-access-log >"$RUN/uvicorn.log" 2>&1 &
         echo $! >"$RUN/uvicorn.pid"
     else
         # No ASGI server installed yet: the streams' URL goes to gunicorn, which answers
