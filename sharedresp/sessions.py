@@ -6,12 +6,15 @@ session row, and the anonymous rows never pile up. Once the session holds a logg
 user it moves to the database, where logging out or changing the password ends it on
 the server (a cookie alone could not be revoked).
 
+Logged-in sessions are Django's cached_db ones: read from the cache in front of the
+database (settings.SESSION_CACHE_ALIAS), written to both.
+
 Which store a session is in shows in its key: database keys are 32 letters and digits;
 signed cookies contain ":" between the data, the time and the signature.
 """
 
 from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.backends import db
+from django.contrib.sessions.backends import cached_db
 from django.core import signing
 
 SALT = "sharedresp.sessions.anonymous"
@@ -23,7 +26,7 @@ def in_cookie(session_key: str | None) -> bool:
     return bool(session_key) and ":" in session_key
 
 
-class SessionStore(db.SessionStore):
+class SessionStore(cached_db.SessionStore):
     def load(self):
         if not in_cookie(self.session_key):
             return super().load()

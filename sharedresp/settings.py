@@ -268,8 +268,17 @@ if os.environ.get("REDIS_URL"):
     }
 
 # Anonymous visitors' sessions travel in a signed cookie; only logged-in sessions are
-# rows, which `clearsessions` (daily from cron) removes once expired.
+# rows, which `clearsessions` (daily from cron) removes once expired. With Redis, a
+# logged-in session is read from the cache and the row only on a miss; without it,
+# the row every time: a per-process cache would let a logout in one process go unseen
+# by the others.
 SESSION_ENGINE = "sharedresp.sessions"
+SESSION_CACHE_ALIAS = "sessions"
+CACHES["sessions"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+)
 
 # Work off the request (emails): the database queue by default, written in the same
 # transaction as the change; `manage.py db_worker` runs it.

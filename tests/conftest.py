@@ -156,7 +156,7 @@ def redis_database_of_this_worker(worker_id):
         return
     number = (int(url.path.strip("/") or 0) + 1 + int(worker_id.removeprefix("gw"))) % 16
     location = urlunsplit(url._replace(path=f"/{number}"))
-    caches = {"default": {**settings.CACHES["default"], "LOCATION": location}}
+    caches = {alias: {**cache, "LOCATION": location} for alias, cache in settings.CACHES.items()}
     with override_settings(CACHES=caches):
         yield
 

@@ -20,6 +20,7 @@ LAST_STEP = "/lessons/patching/keeping-up/"
 EXPLORER = "/explorer/ec2/operating-system/"
 PANEL = EXPLORER + "?fragment=panel"
 FRAGMENT = {"HTTP_HX_REQUEST": "true"}
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 
 
 def test_an_anonymous_visit_writes_no_session_row_and_progress_is_kept(course, client):
@@ -154,3 +155,21 @@ def test_a_repeat_visit_is_a_304_without_a_body(course, client):
     row.save()
     changed = client.get(EXPLORER, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
+
+
+def test_with_a_shared_cache_a_logged_in_page_reads_the_session_from_it(
+    course, client, learner, settings
+):
+    # A real cache in front of the rows, as Redis is in a deployment.
+    settings.CACHES = {**settings.CACHES, "sessions": {"BACKEND": LOCMEM}}
+    client.force_login(learner)
+    client.get(STEP)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(STEP).status_code == 200
+    assert not [q for q in queries if "django_session" in q["sql"]]
+    # Logging out ends the session in the cache as well as in the database.
+    old_cookie = client.cookies["sessionid"].value
+    assert "Log out" in client.get("/lessons/").text
+    client.post("/accounts/logout/")
+    client.cookies["sessionid"] = old_cookie
+    assert "Log out" not in client.get("/lessons/").text
