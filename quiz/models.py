@@ -1282,13 +1282,19 @@ class ExamSettings(models.Model):
             renewal_window=timedelta(days=self.renewal_window_days),
         )
 
-    def eligibility_for(self, user, now: datetime) -> eligibility.Eligibility:
-        """May `user` start this exam at `now`? Two queries."""
-        finished = [
-            eligibility.FinishedAttempt(started_at, finished_at, bool(passed))
-            for started_at, finished_at, passed in Attempt.objects.filter(
+    def eligibility_for(self, user, now: datetime, attempts=None) -> eligibility.Eligibility:
+        """May `user` start this exam at `now`? Two queries, or one when given `attempts`,
+        the learner's attempts at this exam as already read."""
+        if attempts is None:
+            attempts = Attempt.objects.filter(
                 user=user, quiz=self.quiz, status=Attempt.Status.SUBMITTED
-            ).values_list("started_at", "submitted_at", "passed")
+            ).only("status", "started_at", "submitted_at", "passed")
+        finished = [
+            eligibility.FinishedAttempt(
+                attempt.started_at, attempt.submitted_at, bool(attempt.passed)
+            )
+            for attempt in attempts
+            if attempt.is_submitted
         ]
         valid_until = (
             Certificate.objects.filter(user=user, quiz=self.quiz)

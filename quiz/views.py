@@ -104,15 +104,21 @@ def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A quiz's start page. An exam's states its rules and what they allow the learner now."""
     quiz = _available_quiz(slug)
     context = {"quiz": quiz, "attempts": []}
+    now = timezone.now()
     if request.user.is_authenticated:
-        if quiz.is_exam:
-            Attempt.objects.filter(user=request.user, quiz=quiz).close_expired()
-        context["attempts"] = Attempt.objects.records_for(request.user).filter(quiz=quiz)
+        attempts = Attempt.objects.records_for(request.user).filter(quiz=quiz)
+        context["attempts"] = list(attempts)
+        # An exam attempt left open past its deadline is scored before it is shown.
+        expired = [attempt for attempt in context["attempts"] if attempt.is_expired]
+        if expired:
+            for attempt in expired:
+                attempt.close_if_expired(now)
+            context["attempts"] = list(attempts.all())
     if not quiz.is_exam:
         return render(request, "quiz/quiz_detail.html", context)
     open_attempt = next((a for a in context["attempts"] if not a.is_submitted), None)
     if request.user.is_authenticated and open_attempt is None:
-        verdict = quiz.exam.eligibility_for(request.user, timezone.now())
+        verdict = quiz.exam.eligibility_for(request.user, now, attempts=context["attempts"])
         context["verdict"] = verdict
         context["refusal"] = None if verdict.allowed else refusal_message(quiz.exam, verdict)
     context["open_attempt"] = open_attempt
