@@ -332,6 +332,25 @@ class TestPublishOnCommit:
         pubsub.close()
 
 
+def ranked_room(workshop, *, joined: int, others: int):
+    """A ranked room with answering open on its question: `joined` people came through
+    the join form (their browsers, to poll with), `others` were added directly."""
+    workshop.ranked = True
+    workshop.save()
+    browsers = dict(join(workshop, f"Joined {n}")[::-1] for n in range(joined))
+    add_participants(workshop, others)
+    item = open_question(workshop)
+    return browsers, item, list(workshop.participants.order_by("pk"))
+
+
+def assert_pushed_as_polled(workshop, pages, browsers):
+    """Each browser's pushed page is the one its poll gets, rendered afresh."""
+    for person, browser in browsers.items():
+        cache.clear()
+        polled = browser.get(f"/join/{workshop.code}/state?v=0", headers={"HX-Request": "1"})
+        assert pages[person.pk] == polled.text
+
+
 class TestUnderWsgi:
     """runserver and gunicorn hold a thread per stream: a bounded stream, or 204."""
 
@@ -392,12 +411,7 @@ class TestCost:
     def test_final_pages_are_read_in_one_go_and_match_the_polls(
         self, workshop, room, django_assert_max_num_queries
     ):
-        workshop.ranked = True
-        workshop.save()
-        browsers = dict(join(workshop, f"Joined {n}")[::-1] for n in range(3))
-        add_participants(workshop, room)
-        item = open_question(workshop)
-        people = list(workshop.participants.order_by("pk"))
+        browsers, item, people = ranked_room(workshop, joined=3, others=room)
         for person in people[1 : room // 2]:  # some answer right, at moments of their own
             person.answer(item, **right_selection(item))
         workshop.remove(people[-1])
@@ -407,9 +421,7 @@ class TestCost:
         assert version == workshop.version
         assert people[-1].pk not in pages  # removed: their own page says so
         assert len(pages) == len(people) - 1
-        for person, browser in browsers.items():
-            polled = browser.get(f"/join/{workshop.code}/state?v=0", headers={"HX-Request": "1"})
-            assert pages[person.pk] == polled.text
+        assert_pushed_as_polled(workshop, pages, browsers)
         assert "you came 1st of" in pages[people[1].pk]
         assert f"of {len(people) - 1}." in pages[people[0].pk]
 
@@ -417,12 +429,7 @@ class TestCost:
     def test_pages_of_a_reveal_are_read_in_one_go_and_match_the_polls(
         self, workshop, room, clock, django_assert_max_num_queries
     ):
-        workshop.ranked = True
-        workshop.save()
-        browsers = dict(join(workshop, f"Joined {n}")[::-1] for n in range(2))
-        add_participants(workshop, room)
-        item = open_question(workshop)
-        people = list(workshop.participants.order_by("pk"))
+        browsers, item, people = ranked_room(workshop, joined=2, others=room)
         for person in people[1:]:  # each at a moment of their own: points of their own
             clock.advance(timedelta(milliseconds=300))
             person.answer(item, **right_selection(item))
@@ -432,10 +439,7 @@ class TestCost:
             version, pages = room_fragments(workshop.pk, [person.pk for person in people])
         assert version == workshop.version
         assert len(set(pages.values())) == len(people)  # every page its own
-        for person, browser in browsers.items():
-            cache.clear()
-            polled = browser.get(f"/join/{workshop.code}/state?v=0", headers={"HX-Request": "1"})
-            assert pages[person.pk] == polled.text
+        assert_pushed_as_polled(workshop, pages, browsers)
         assert "you are 1st of" in pages[people[1].pk]  # the quickest
 
     def test_without_points_a_reveal_is_one_page_per_answer(self, workshop, clock):
