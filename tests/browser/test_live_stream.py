@@ -56,6 +56,14 @@ def test_a_phone_follows_the_stream_without_polling(course, facilitator, new_pag
     assert polls == []
     watcher.check()
 
+    # The end too: the phone's own points and place arrive in the stream.
+    for action in ("close", "reveal", "end"):
+        workshop.control(action)
+    expect(phone.get_by_role("heading", name="The workshop has ended")).to_be_focused()
+    expect(phone.get_by_text(re.compile(r"points: you came 1st of 1\."))).to_be_visible()
+    assert polls == []
+    watcher.check()
+
 
 def test_without_a_stream_the_phone_polls_every_2_seconds(course, facilitator, new_page, settings):
     settings.LIVE_STREAM_WSGI_SECONDS = 0  # the server answers 204: no stream
