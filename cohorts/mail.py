@@ -57,6 +57,21 @@ def added_message(user, cohorts, *, inviter, base_url: str) -> EmailMessage:
     return email
 
 
+def reminder_message(membership, progress, totals, *, overdue: bool, site_url: str):
+    """A member's reminder: their progress, the cohort's figures and its due date; for a
+    member without a password, a link to set one."""
+    user = membership.user
+    context = {
+        "cohort": membership.cohort,
+        "progress": progress,
+        "totals": totals,
+        "overdue": overdue,
+        "link": "" if user.has_usable_password() else set_password_url(user, site_url),
+        "site_url": site_url,
+    }
+    return message("reminder", user, context)
+
+
 def send_each(messages: list[EmailMessage]) -> list[EmailMessage]:
     """Send over one connection; return the messages that could not be sent.
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from . import mail, tasks
+from . import tasks
 from .models import Cohort, Membership, ReminderLog
 from .report import current_totals, progress_for
 from .status import Progress, Status, Totals
@@ -38,19 +38,6 @@ class Reminder:
     @property
     def cohort(self) -> Cohort:
         return self.membership.cohort
-
-    def message(self, site_url: str):
-        user = self.membership.user
-        link = "" if user.has_usable_password() else mail.set_password_url(user, site_url)
-        context = {
-            "cohort": self.cohort,
-            "progress": self.progress,
-            "totals": self.totals,
-            "overdue": self.overdue,
-            "link": link,
-            "site_url": site_url,
-        }
-        return mail.message("reminder", user, context)
 
 
 def due_reminders(on: datetime.date, days: int) -> list[Reminder]:

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tasks import task
 
-from . import mail, reminders
+from . import mail
 from .models import Cohort, Membership
 from .report import current_totals, progress_for
 from .status import Progress
@@ -95,8 +95,10 @@ def send_reminder(membership_id: int, *, overdue: bool, site_url: str, attempt: 
     if membership is None:
         return False  # left the cohort since the reminder was claimed
     progress = progress_for({membership.user_id}).get(membership.user_id, Progress())
-    reminder = reminders.Reminder(membership, progress, current_totals(), overdue)
-    if mail.send_each([reminder.message(site_url)]):
+    email = mail.reminder_message(
+        membership, progress, current_totals(), overdue=overdue, site_url=site_url
+    )
+    if mail.send_each([email]):
         logger.warning("Reminder to %s unsent; trying again", membership.user.email)
         later(send_reminder, attempt).enqueue(
             membership_id, overdue=overdue, site_url=site_url, attempt=attempt + 1
