@@ -109,10 +109,8 @@ def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
         attempts = Attempt.objects.records_for(request.user).filter(quiz=quiz)
         context["attempts"] = list(attempts)
         # An exam attempt left open past its deadline is scored before it is shown.
-        expired = [attempt for attempt in context["attempts"] if attempt.is_expired]
-        if expired:
-            for attempt in expired:
-                attempt.close_if_expired(now)
+        if any(attempt.is_expired for attempt in context["attempts"]):
+            attempts.close_expired(now)
             context["attempts"] = list(attempts.all())
     if not quiz.is_exam:
         return render(request, "quiz/quiz_detail.html", context)
