@@ -13,11 +13,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from plumbing.shared_cache import shared_cache
+
 from . import events, extensions
 from .models import Lesson, LessonProgress, Service, SortResult, Step
 
 SESSION_PROGRESS = "lesson_progress"
 SESSION_SORTS = "sort_results"
+# How long a learner's state in a lesson may be read from the shared cache; each save or
+# delete of their row forgets it at once.
+STATE_TIMEOUT = 60 * 60
 
 
 @dataclass
@@ -29,6 +34,14 @@ class LessonState:
     @property
     def started(self) -> bool:
         return bool(self.seen_step_ids) or self.completed
+
+
+def state_of(row: LessonProgress) -> LessonState:
+    return LessonState(set(row.seen_step_ids), row.last_step_id, bool(row.completed_at))
+
+
+def cached_state_key(user_id: int, lesson_id: int) -> str:
+    return f"lesson-state:{user_id}:{lesson_id}"
 
 
 @dataclass
@@ -212,17 +225,21 @@ class AccountProgress:
 
     def states(self) -> dict[int, LessonState]:
         return {
-            row.lesson_id: LessonState(
-                set(row.seen_step_ids), row.last_step_id, bool(row.completed_at)
-            )
-            for row in LessonProgress.objects.filter(user=self.user)
+            row.lesson_id: state_of(row) for row in LessonProgress.objects.filter(user=self.user)
         }
 
     def record_step_view(self, step: Step) -> LessonState:
-        seen = LessonProgress.objects.filter(user=self.user, lesson_id=step.lesson_id).first()
-        if seen and step.pk in seen.seen_step_ids and seen.last_step_id == step.pk:
-            # A reload: nothing to write.
-            return LessonState(set(seen.seen_step_ids), step.pk, bool(seen.completed_at))
+        # Every step page asks, and a reload changes nothing: read from the shared cache,
+        # where each save of the row forgets it (apps.py).
+        cache = shared_cache()
+        key = cached_state_key(self.user.pk, step.lesson_id)
+        seen = cache.get(key)
+        if seen is None:
+            row = LessonProgress.objects.filter(user=self.user, lesson_id=step.lesson_id).first()
+            seen = state_of(row) if row else LessonState()
+            cache.set(key, seen, STATE_TIMEOUT)
+        if step.pk in seen.seen_step_ids and seen.last_step_id == step.pk:
+            return seen
         with transaction.atomic():
             # Locked so two tabs viewing steps at once cannot drop each other's step.
             progress, _ = LessonProgress.objects.select_for_update().get_or_create(
@@ -232,7 +249,7 @@ class AccountProgress:
                 progress.seen_step_ids = [*progress.seen_step_ids, step.pk]
             progress.last_step_id = step.pk
             progress.save()
-        return LessonState(set(progress.seen_step_ids), step.pk, bool(progress.completed_at))
+        return state_of(progress)
 
     def mark_complete(self, lesson: Lesson) -> list[Step]:
         with transaction.atomic():

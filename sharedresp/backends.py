@@ -2,8 +2,37 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 
+from plumbing.shared_cache import shared_cache
 
-class OneQueryModelBackend(ModelBackend):
+# How long a signed-in user's row may be served from the shared cache. Every save or
+# delete forgets it at once (apps.py); this bounds a change made around the ORM.
+USER_TIMEOUT = 5 * 60
+
+
+def cached_user_key(user_id) -> str:
+    return f"user:{user_id}"
+
+
+class CachedUser:
+    """The signed-in user, read from the shared cache instead of a query on every page.
+
+    Only an active account is kept or returned: a deactivated one is signed out at its
+    next request, whichever backend signed it in.
+    """
+
+    def get_user(self, user_id):
+        cache = shared_cache()
+        key = cached_user_key(user_id)
+        user = cache.get(key)
+        if user is None:
+            user = super().get_user(user_id)
+            if user is None or not user.is_active:
+                return None
+            cache.set(key, user, USER_TIMEOUT)
+        return user if user.is_active else None
+
+
+class OneQueryModelBackend(CachedUser, ModelBackend):
     """Django's model backend, loading a user's permissions (own and through groups) in
     one query instead of two: the header asks on every page."""
 

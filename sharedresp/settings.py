@@ -267,18 +267,21 @@ if os.environ.get("REDIS_URL"):
         "LOCATION": os.environ["REDIS_URL"],
     }
 
-# Anonymous visitors' sessions travel in a signed cookie; only logged-in sessions are
-# rows, which `clearsessions` (daily from cron) removes once expired. With Redis, a
-# logged-in session is read from the cache and the row only on a miss; without it,
-# the row every time: a per-process cache would let a logout in one process go unseen
-# by the others.
-SESSION_ENGINE = "sharedresp.sessions"
-SESSION_CACHE_ALIAS = "sessions"
-CACHES["sessions"] = (
+# A cache that every process sees, or none: what is kept there must never be stale in
+# another process (a logout, a deactivated account). Redis when REDIS_URL is set; without
+# it nothing is kept, since a per-process cache would let a change made by one process
+# go unseen by the others.
+CACHES["shared"] = (
     {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 )
+
+# Anonymous visitors' sessions travel in a signed cookie; only logged-in sessions are
+# rows, which `clearsessions` (daily from cron) removes once expired. A logged-in
+# session is read from the shared cache, and the row only on a miss.
+SESSION_ENGINE = "sharedresp.sessions"
+SESSION_CACHE_ALIAS = "shared"
 
 # Work off the request (emails): the database queue by default, written in the same
 # transaction as the change; `manage.py db_worker` runs it.

@@ -22,6 +22,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from plumbing.claims import display_name
 
+from .backends import CachedUser
 from .roles import ROLE_PERMISSIONS
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class SignInOnly:
         return False
 
 
-class CompanyOIDCBackend(SignInOnly, OIDCAuthenticationBackend):
+class CompanyOIDCBackend(SignInOnly, CachedUser, OIDCAuthenticationBackend):
     """Signs people in from the provider's claims."""
 
     def filter_users_by_claims(self, claims):
@@ -87,7 +88,7 @@ class CompanyOIDCBackend(SignInOnly, OIDCAuthenticationBackend):
         return user
 
 
-class CompanySaml2Backend(SignInOnly, Saml2Backend):
+class CompanySaml2Backend(SignInOnly, CachedUser, Saml2Backend):
     """Signs people in from the SAML assertion's attributes (SAML_ATTRIBUTE_MAPPING)."""
 
     def save_user(self, user, *args, **kwargs):

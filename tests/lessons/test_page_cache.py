@@ -161,7 +161,7 @@ def test_with_a_shared_cache_a_logged_in_page_reads_the_session_from_it(
     course, client, learner, settings
 ):
     # A real cache in front of the rows, as Redis is in a deployment.
-    settings.CACHES = {**settings.CACHES, "sessions": {"BACKEND": LOCMEM}}
+    settings.CACHES = {**settings.CACHES, "shared": {"BACKEND": LOCMEM}}
     client.force_login(learner)
     client.get(STEP)
     with CaptureQueriesContext(connection) as queries:
@@ -173,3 +173,55 @@ def test_with_a_shared_cache_a_logged_in_page_reads_the_session_from_it(
     client.post("/accounts/logout/")
     client.cookies["sessionid"] = old_cookie
     assert "Log out" not in client.get("/lessons/").text
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """A real cache in front of the rows, as Redis is in a deployment."""
+    settings.CACHES = {**settings.CACHES, "shared": {"BACKEND": LOCMEM}}
+
+
+def test_with_a_shared_cache_a_logged_in_reload_reads_only_the_content_version(
+    course, client, learner, shared_cache
+):
+    client.force_login(learner)
+    client.get(STEP)  # records the step, which forgets the cached state
+    client.get(STEP)  # reads it again and keeps it
+    ContentVersion._read = None
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(STEP).status_code == 200
+    assert len(queries) == 1
+    assert "lessons_contentversion" in queries[0]["sql"]
+
+
+def test_a_cached_account_changed_or_deactivated_is_read_again(
+    course, client, learner, shared_cache
+):
+    client.force_login(learner)
+    client.get(STEP)
+    learner.name = "Renamed Learner"
+    learner.save()
+    assert client.get("/").context["user"].name == "Renamed Learner"
+    learner.is_active = False
+    learner.save()
+    assert not client.get("/").context["user"].is_authenticated
+
+
+def test_a_cached_step_state_follows_every_change_to_the_progress(
+    course, client, learner, shared_cache
+):
+    client.force_login(learner)
+    for path in ("/lessons/patching/", LAST_STEP):
+        client.get(path)
+    lesson_steps = Step.objects.filter(lesson__slug="patching")
+    progress = LessonProgress.objects.get(user=learner, lesson__slug="patching")
+    progress.seen_step_ids = list(lesson_steps.values_list("pk", flat=True))
+    progress.save()
+    assert client.post("/lessons/patching/complete").status_code == 302
+    assert client.get(LAST_STEP).context["state"].completed
+    # A row deleted is forgotten too: the next view starts the lesson again.
+    LessonProgress.objects.filter(user=learner).delete()
+    state = client.get(LAST_STEP).context["state"]
+    assert not state.completed
+    assert state.seen_step_ids == {lesson_steps.last().pk}
+

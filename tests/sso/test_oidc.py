@@ -87,6 +87,22 @@ def test_a_deactivated_account_cannot_come_back_through_the_provider(client, oid
     assert not signed_in_user(client).is_authenticated
 
 
+@pytest.mark.parametrize("shared_cache", ["dummy.DummyCache", "locmem.LocMemCache"])
+def test_an_account_deactivated_while_signed_in_is_signed_out_at_its_next_request(
+    client, oidc, settings, shared_cache
+):
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {"BACKEND": f"django.core.cache.backends.{shared_cache}"},
+    }
+    sign_in(client, "fran")
+    fran = signed_in_user(client)
+    assert fran.is_authenticated
+    fran.is_active = False
+    fran.save()
+    assert not signed_in_user(client).is_authenticated
+
+
 def test_next_is_kept_through_the_provider(client, oidc):
     response = sign_in(client, "lee", next_url="/lessons/")
     assert response["Location"] == "/lessons/"
