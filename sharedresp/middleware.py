@@ -70,10 +70,9 @@ def conditional_pages(get_response):
         cache_control = response.get("Cache-Control", "")
         if "no-store" in cache_control:
             return response
-        if not response.has_header("ETag") and response.get("Content-Type", "").startswith(
-            "text/html"
-        ):
-            response["ETag"] = page_etag(request, response.content)
+        if response.get("Content-Type", "").startswith("text/html"):
+            if not response.has_header("ETag"):
+                response["ETag"] = page_etag(request, response.content)
             if not cache_control:
                 patch_cache_control(response, private=True, no_cache=True)
         if response.has_header("ETag"):

@@ -167,11 +167,14 @@ def empty_cache():
     content version read must not leak between tests."""
     from django.core.cache import cache
 
+    from lessons import caching
     from lessons.models import ContentVersion
 
     cache.clear()
-    # The version this process read last; another test may have rolled it back.
+    # The version this process read last, and what it holds for it: another test may
+    # have rolled the version back, and made it again with other content.
     ContentVersion._read = None
+    caching._memos.clear()
 
 
 def run_queued_tasks():

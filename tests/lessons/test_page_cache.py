@@ -225,3 +225,19 @@ def test_a_cached_step_state_follows_every_change_to_the_progress(
     assert not state.completed
     assert state.seen_step_ids == {lesson_steps.last().pk}
 
+
+def test_a_cached_page_answers_a_repeat_with_its_stored_validator(course, client, learner):
+    client.force_login(learner)
+    first = client.get(LAST_STEP)
+    assert first["ETag"]
+    repeat = client.get(LAST_STEP, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert repeat.status_code == 304
+    # Another visitor's page holds another token: its validator is not this one.
+    other = Client()
+    other.force_login(make_user("other@example.com", "Other Learner"))
+    assert other.get(LAST_STEP)["ETag"] != first["ETag"]
+    # New content, new validator.
+    step = Step.objects.get(lesson__slug="patching", slug="keeping-up")
+    step.body = step.body + "\n\nOne more line."
+    step.save()
+    assert client.get(LAST_STEP, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
