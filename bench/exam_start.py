@@ -7,7 +7,7 @@ the first `--within` seconds, opens the exam page, presses "Start exam" (a POST 
 CSRF token), follows the redirects and reads the first question. The client is asyncio
 with one keep-alive connection per learner, so it costs little beside the server.
 
-    DATABASE_URL=... .venv/bin/python bench/exam_start.py --base http://127.0.0.1:8500
+    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/exam_start.py --base http://127.0.0.1:8500
 
 Afterwards it checks the database: one attempt per learner, no duplicates.
 """
@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 import urllib.parse
+from importlib import import_module
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -51,7 +52,10 @@ def make_learners(count: int) -> list[str]:
         get_user_model,
     )
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
+
+    # The deployment's own store (with its REDIS_URL, the cache in front of the rows), so
+    # the sessions are where a real login would have put them.
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     User = get_user_model()
     User.objects.filter(email__startswith="bench-exam-").delete()

@@ -13,4 +13,6 @@ class LessonsConfig(AppConfig):
         from .models import LessonProgress
         from .progress import cached_state_key
 
-        forget_on_change(LessonProgress, lambda row: cached_state_key(row.user_id, row.lesson_id))
+        forget_on_change(
+            LessonProgress, lambda row: [cached_state_key(row.user_id, row.lesson_id)]
+        )

@@ -12,16 +12,23 @@ def shared_cache():
     return caches[ALIAS]
 
 
-def forget_on_change(model, key_of) -> None:
-    """Delete `key_of(row)` from the shared cache whenever a row of `model` is saved or
-    deleted: at once, and again once the transaction commits, so that a reader who
-    cached the old row while the change was uncommitted does not keep it."""
+def forget(keys, using=None) -> None:
+    """Delete `keys` from the shared cache at once, and again once the transaction
+    commits, so that a reader who cached the old value while the change was uncommitted
+    does not keep it."""
+    keys = list(keys)
+    if not keys:
+        return
+    shared_cache().delete_many(keys)
+    transaction.on_commit(lambda: shared_cache().delete_many(keys), using=using)
 
-    def forget(sender, instance, using, **kwargs):
-        key = key_of(instance)
-        shared_cache().delete(key)
-        transaction.on_commit(lambda: shared_cache().delete(key), using=using)
+
+def forget_on_change(model, keys_of) -> None:
+    """Forget `keys_of(row)` whenever a row of `model` is saved or deleted."""
+
+    def forget_row(sender, instance, using, **kwargs):
+        forget(keys_of(instance), using)
 
     uid = f"forget-{model._meta.label_lower}"
-    post_save.connect(forget, sender=model, weak=False, dispatch_uid=f"{uid}-on-save")
-    post_delete.connect(forget, sender=model, weak=False, dispatch_uid=f"{uid}-on-delete")
+    post_save.connect(forget_row, sender=model, weak=False, dispatch_uid=f"{uid}-on-save")
+    post_delete.connect(forget_row, sender=model, weak=False, dispatch_uid=f"{uid}-on-delete")

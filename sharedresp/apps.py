@@ -7,10 +7,4 @@ class SharedrespConfig(AppConfig):
     verbose_name = _("Accounts and site")
 
     def ready(self):
-        from django.contrib.auth import get_user_model
-
-        from plumbing.shared_cache import forget_on_change
-
-        from .backends import cached_user_key
-
-        forget_on_change(get_user_model(), lambda user: cached_user_key(user.pk))
+        from . import signals  # noqa: F401 - connects the receivers
