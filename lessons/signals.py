@@ -1,5 +1,5 @@
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from .models import (
@@ -29,8 +29,17 @@ def content_changed(sender, **kwargs):
     ContentVersion.bump()
 
 
-for model in CONTENT_MODELS:
-    post_save.connect(content_changed, sender=model, dispatch_uid=f"bump-on-save-{model.__name__}")
-    post_delete.connect(
-        content_changed, sender=model, dispatch_uid=f"bump-on-delete-{model.__name__}"
-    )
+def bump_on_change(*models, relations=()) -> None:
+    """Bump the content version whenever a row of `models`, or a link of the
+    many-to-many `relations` (their through models), is saved or deleted."""
+    for model in models:
+        uid = f"bump-on-change-{model._meta.label_lower}"
+        post_save.connect(content_changed, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=f"{uid}-delete")
+    for through in relations:
+        m2m_changed.connect(
+            content_changed, sender=through, dispatch_uid=f"bump-on-change-{through.__name__}"
+        )
+
+
+bump_on_change(*CONTENT_MODELS)

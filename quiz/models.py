@@ -15,6 +15,7 @@ are kept by the database, not only by this code:
   and one attempt has at most one certificate (a unique constraint).
 """
 
+import copy
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -31,7 +32,17 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from lessons import markdown
-from lessons.models import Course, Layer, Lesson, Owner, Responsibility, Service, Step
+from lessons.caching import content_memo
+from lessons.models import (
+    ContentVersion,
+    Course,
+    Layer,
+    Lesson,
+    Owner,
+    Responsibility,
+    Service,
+    Step,
+)
 from plumbing.codes import random_code
 
 from . import answer_sources, eligibility, events, scoring, spacing
@@ -488,31 +499,57 @@ class Quiz(models.Model):
         """Pick and shuffle this attempt's questions and each question's choices.
 
         A sample (question_count) is spread across lessons, so a course review covers
-        the whole course. True/false keeps "True" before "False". Only ids are read (two
-        small queries): a whole class starting the exam at once draws a layout each.
+        the whole course. True/false keeps "True" before "False". The pool is read once
+        per content version: a whole class starting the exam at once draws a layout
+        each without a query.
         """
         rng = rng or secrets.SystemRandom()
-        questions = list(
-            self.drawable_questions().order_by("pk").values_list("pk", "lesson_id", "kind")
+        pool, choices = content_memo(
+            f"quiz-pool:{self.pk}", ContentVersion.current(), self._read_pool
         )
+        questions = list(pool)  # shuffled below; the pool is the process's
         if self.question_count and self.question_count < len(questions):
             questions = _spread_across_lessons(questions, self.question_count, rng)
         rng.shuffle(questions)
+        layout = []
+        for question_id, _lesson_id, kind in questions:
+            if kind == Question.Kind.TRUE_FALSE:
+                ordered = sorted(choices.get(question_id, ()), key=_true_first)
+                choice_ids = [pk for pk, _text in ordered]
+            else:
+                choice_ids = [pk for pk, _text in choices.get(question_id, ())]
+                rng.shuffle(choice_ids)
+            layout.append({"question": question_id, "choices": choice_ids})
+        return layout
+
+    def _read_pool(self):
+        """The drawable questions as (pk, lesson_id, kind), and each one's choices as
+        (pk, text): ids only, in two small queries."""
+        questions = list(
+            self.drawable_questions().order_by("pk").values_list("pk", "lesson_id", "kind")
+        )
         choices = defaultdict(list)
         rows = Choice.objects.filter(question__in=[question[0] for question in questions])
         for choice_id, question_id, text in rows.order_by("pk").values_list(
             "pk", "question_id", "text"
         ):
             choices[question_id].append((choice_id, text))
-        layout = []
-        for question_id, _lesson_id, kind in questions:
-            if kind == Question.Kind.TRUE_FALSE:
-                choice_ids = [pk for pk, _text in sorted(choices[question_id], key=_true_first)]
-            else:
-                choice_ids = [pk for pk, _text in choices[question_id]]
-                rng.shuffle(choice_ids)
-            layout.append({"question": question_id, "choices": choice_ids})
-        return layout
+        return questions, dict(choices)
+
+
+def available_quiz(slug: str) -> Quiz | None:
+    """The available quiz `slug`, with its question_total and exam settings, or None.
+
+    Read once per content version: the exam page and "Start" ask for it when a whole
+    class starts at once. A copy, since the one held is shared by the process's threads.
+    """
+
+    def read_all():
+        available = Quiz.objects.available().with_question_counts().select_related("exam")
+        return {quiz.slug: quiz for quiz in available}
+
+    quiz = content_memo("available-quizzes", ContentVersion.current(), read_all).get(slug)
+    return copy.copy(quiz) if quiz else None
 
 
 def _true_first(choice):
@@ -745,20 +782,28 @@ class Attempt(models.Model):
     def question_at(self, position: int) -> tuple[Question, list[Choice]]:
         """The question at 1-based `position` and its choices in this attempt's order.
 
-        Two queries. Raises NoSuchQuestionError for a position outside the attempt.
+        Read once per content version (two queries), since every learner of a class
+        sitting the exam asks for the same few. Raises NoSuchQuestionError for a
+        position outside the attempt.
         """
         if not 1 <= position <= len(self.layout):
             raise NoSuchQuestionError(position)
         entry = self.layout[position - 1]
-        question = (
-            Question.objects.select_related("step__lesson")
-            .prefetch_related("choices")
-            .filter(pk=entry["question"])
-            .first()
+
+        def read_question():
+            return (
+                Question.objects.select_related("step__lesson")
+                .prefetch_related("choices")
+                .filter(pk=entry["question"])
+                .first()
+            )
+
+        question = content_memo(
+            f"question:{entry['question']}", ContentVersion.current(), read_question
         )
         if question is None:
             raise NoSuchQuestionError(position)
-        return question, _in_order(question.choices.all(), entry["choices"])
+        return copy.copy(question), _in_order(question.choices.all(), entry["choices"])
 
     @cached_property
     def answered_question_ids(self) -> set[int]:

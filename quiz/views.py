@@ -37,6 +37,7 @@ from .models import (
     ReviewAnswer,
     ReviewCard,
     ReviewItem,
+    available_quiz,
     layer_names,
 )
 from .ratelimit import over_limit
@@ -94,9 +95,10 @@ def quiz_list(request: HttpRequest) -> HttpResponse:
 
 
 def _available_quiz(slug: str) -> Quiz:
-    return get_object_or_404(
-        Quiz.objects.available().with_question_counts().select_related("exam"), slug=slug
-    )
+    quiz = available_quiz(slug)
+    if quiz is None:
+        raise Http404
+    return quiz
 
 
 @require_GET

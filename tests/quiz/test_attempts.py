@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from lessons.models import Lesson
-from quiz.models import Answer, Attempt, AttemptClosedError, Quiz
+from quiz.models import Answer, Attempt, AttemptClosedError, Question, Quiz
 
 from .conftest import (
     answer_right,
@@ -31,6 +31,26 @@ def test_an_attempt_fixes_its_question_and_choice_order_when_it_starts(small_ban
     # Reloaded from the database (a new request, another device): the same order.
     again = Attempt.objects.get(pk=attempt.pk)
     assert [[c.pk for c in again.question_at(p)[1]] for p in range(1, 9)] == seen
+
+
+def test_an_edit_to_the_questions_shows_in_the_next_draw(
+    small_bank, django_assert_max_num_queries
+):
+    quiz = small_bank(8)
+
+    def drawn():
+        return {entry["question"] for entry in quiz.draw_layout(random.Random(1))}
+
+    pool = drawn()
+    # Held for the content version: drawing again reads at most the version.
+    with django_assert_max_num_queries(1):
+        assert drawn() == pool
+    retired, removed, *_rest = sorted(pool)
+    question = Question.objects.get(pk=retired)
+    question.retired = True
+    question.save()
+    quiz.questions.remove(removed)
+    assert drawn() == pool - {retired, removed}
 
 
 def test_draws_shuffle_questions_and_choices_but_keep_true_before_false(small_bank):

@@ -53,6 +53,16 @@ def test_the_start_page_states_the_rules_to_everyone(exam, client):
     assert f'action="{START}"' not in html
 
 
+def test_an_edit_to_the_rules_shows_on_the_start_page_at_once(exam, client):
+    assert "Pass mark: 75%." in client.get(EXAM_PAGE).text
+    exam.exam.pass_mark = 80
+    exam.exam.save()
+    assert "Pass mark: 80%." in client.get(EXAM_PAGE).text
+    exam.retired = True
+    exam.save()
+    assert client.get(EXAM_PAGE).status_code == 404
+
+
 def test_the_start_page_tells_the_learner_attempts_left_and_offers_the_start(exam, learner_client):
     html = learner_client.get(EXAM_PAGE).text
     assert "Attempts left in this period: 3 of 3." in html
@@ -383,8 +393,9 @@ def test_exam_pages_cost_a_fixed_number_of_queries(
 ):
     exam_bank(questions=bank_size)
     # Pages count the header's role query; redirects do not render it. The start page:
-    # the exam, session, user, attempts, certificate and role.
-    with django_assert_max_num_queries(6):
+    # session, user, attempts, certificate and role, and the first time in a content
+    # version the version and the exam.
+    with django_assert_max_num_queries(7):
         assert learner_client.get(EXAM_PAGE).status_code == 200
     attempt = start_exam(learner)
     with django_assert_max_num_queries(8):
@@ -398,6 +409,7 @@ def test_exam_pages_cost_a_fixed_number_of_queries(
         assert learner_client.post(f"/attempts/{attempt.pk}/submit").status_code == 302
     with django_assert_max_num_queries(7):
         assert learner_client.get(f"/attempts/{attempt.pk}/review/").status_code == 200
+    # Again: the exam is held, and the version read at most once a second.
     with django_assert_max_num_queries(6):
         assert learner_client.get(EXAM_PAGE).status_code == 200
     assert Question.objects.filter(exam_only=True).count() == bank_size
