@@ -5,8 +5,8 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sharedresp.settings")
 application = get_asgi_application()
 
-# This process makes the live room's pages for its streams: compile their template now,
+# This process makes the live room's pages for its streams: compile their templates now,
 # not while a thousand phones wait for the first host action.
-from django.template.loader import get_template  # noqa: E402 - needs the app loaded
+from sharedresp.warmup import warm_up  # noqa: E402 - needs the apps loaded
 
-get_template("workshops/participate.html")
+warm_up()

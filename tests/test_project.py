@@ -41,3 +41,24 @@ def test_every_management_command_the_readme_names_exists():
     named = set(re.findall(r"manage\.py\s+(\w+)", (ROOT / "README.md").read_text()))
     assert {"load_content", "close_expired_attempts"} <= named
     assert named <= set(get_commands())
+
+
+def test_a_server_process_compiles_every_project_template_when_it_starts():
+    from django.template.loader import get_template
+
+    from sharedresp.warmup import project_templates, warm_up
+
+    names = project_templates()
+    folders = [ROOT / "templates", *ROOT.glob("[!.]*/templates")]
+    on_disk = {
+        str(path.relative_to(folder))
+        for folder in folders
+        if folder.parts[-2] != "tests"
+        for path in folder.rglob("*.html")
+    }
+    # Ours only: Django's admin and the packages compile theirs when they are used.
+    assert set(names) == on_disk
+    assert {"base.html", "quiz/exam_question.html"} <= on_disk
+    warm_up()  # every template compiles
+    cached = get_template("quiz/exam_question.html").template
+    assert get_template("quiz/exam_question.html").template is cached

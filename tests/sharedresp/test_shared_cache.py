@@ -28,9 +28,7 @@ def sees_workshops(client) -> bool:
     return WORKSHOPS_LINK in client.get("/quizzes/").text
 
 
-def test_a_signed_in_page_reads_neither_the_account_nor_its_permissions_again(
-    client, facilitator
-):
+def test_a_signed_in_page_reads_neither_the_account_nor_its_permissions_again(client, facilitator):
     client.force_login(facilitator)
     client.get("/quizzes/")
     with CaptureQueriesContext(connection) as queries:
@@ -40,9 +38,7 @@ def test_a_signed_in_page_reads_neither_the_account_nor_its_permissions_again(
     assert "sharedresp_user" not in tables.replace("sharedresp_user_", "")
 
 
-def test_joining_or_leaving_a_role_shows_at_once_from_either_side(
-    client, learner, facilitators
-):
+def test_joining_or_leaving_a_role_shows_at_once_from_either_side(client, learner, facilitators):
     client.force_login(learner)
     assert not sees_workshops(client)
     learner.groups.add(facilitators)
