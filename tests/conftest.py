@@ -43,6 +43,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The test database with the real course in it, loaded once for every test."""
     with django_db_blocker.unblock():
         load_course()
+    yield
+    # The live rooms' thread keeps its connection (workshops.streams): the test database
+    # can be dropped only once it lets go.
+    from workshops import streams
+
+    streams.release_connection()
 
 
 @pytest.fixture

@@ -1003,8 +1003,10 @@ def answer_signatures(workshop: Workshop, participant_id: int | None = None) -> 
     if ranked_now:
         people = people.annotate(total=Coalesce(Sum("answers__points"), 0))
     else:
+        # Those who answered as a subquery: a room's worth of ids as parameters cost
+        # more to send and plan than the join.
         people = people.annotate(total=models.Value(0)).filter(
-            Q(removed_at__isnull=False) | Q(pk__in=list(own))
+            Q(removed_at__isnull=False) | Q(pk__in=answers.values("participant_id"))
         )
     signatures = {}
     for participant, removed, total in people.values_list("pk", "removed_at", "total"):

@@ -22,16 +22,17 @@ the room itself at the same short interval (settings.LIVE_STREAM_WSGI_SECONDS).
 import asyncio
 import contextlib
 import contextvars
+import functools
 import json
 import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import redis.asyncio
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Count, OuterRef, Subquery
@@ -104,15 +105,39 @@ def close_if_due(state: RoomState) -> None:
         Workshop(pk=state.workshop_id).close_answering_if_due()
 
 
-def _disconnecting(function):
-    # Streams outlive requests: a connection kept for each would exhaust the database's.
-    def call(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        finally:
-            connection.close()
+# Room work (reading a room, closing a due question, rendering what a host action changed)
+# runs in one thread per process and one context there, so in one database connection
+# (Django keeps connections per context): one per process however many streams are open,
+# and none opened at a host action (a fresh connection, on a backend with cold caches,
+# made every host action tens of ms slower).
+_room_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-rooms")
+_room_context = contextvars.Context()
 
-    return sync_to_async(call)
+
+def _in_room_context(function, *args, **kwargs):
+    try:
+        return _room_context.run(function, *args, **kwargs)
+    except Exception:
+        _room_context.run(connection.close)  # broken: the next call connects afresh
+        raise
+
+
+def _in_room_thread(function):
+    async def call(*args, **kwargs):
+        work = functools.partial(_in_room_context, function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(_room_thread, work)
+
+    return call
+
+
+def _close_connection() -> None:
+    connection.close()
+
+
+def release_connection() -> None:
+    """Close the room thread's connection now (a database cannot be dropped while a
+    connection to it is open)."""
+    _room_thread.submit(_in_room_context, _close_connection).result()
 
 
 def _spawn(coroutine) -> asyncio.Task:
@@ -192,17 +217,19 @@ class Room:
         if version <= self.state.version and ended == self.state.ended:
             return
         self.state = replace(self.state, version=max(version, self.state.version), ended=ended)
-        self.recheck.set()  # the watcher reads the room at once: a deadline may have come
         if self.render is None or not self.participants:
             self.fragments = {}
             self._announce_state()
-            return
-        self._stale = True
-        if self._rendering is None:
-            self._rendering = _spawn(self._render_then_announce())
+        else:
+            self._stale = True
+            if self._rendering is None:
+                self._rendering = _spawn(self._render_then_announce())
+        # The watcher reads the room at once (a deadline may have come), in the same
+        # thread: after the render, which the whole room is waiting for.
+        self.recheck.set()
 
     async def _render_then_announce(self) -> None:
-        render = _disconnecting(self.render)
+        render = _in_room_thread(self.render)
         try:
             while self._stale:
                 self._stale = False
@@ -250,7 +277,10 @@ class Room:
             self.moved(state.version, state.ended)
 
     async def events(self, participant_id: int | None) -> AsyncIterator[str]:
-        """One stream's text: the opening, then events and heartbeats until the room ends."""
+        """One stream's text: the opening, then events and heartbeats until the room ends.
+
+        `answers` go to the streams of the host's and presenter's pages (participant_id
+        None); a participant's page shows no counts."""
         states, answers = self.state_count, self.answers_count
         yield OPENING
         while True:
@@ -261,7 +291,10 @@ class Room:
                 continue
             if self.answers_count != answers:
                 answers = self.answers_count
-                yield sse(ANSWERS, {})
+                # Only the host's and the presenter's pages show counts: a thousand
+                # phones woken each second while the room answers would slow the answers.
+                if participant_id is None:
+                    yield sse(ANSWERS, {})
                 continue
             if self.state.ended and self._rendering is None:
                 return  # after the last `state`, which carries everyone's final page
@@ -287,7 +320,7 @@ class Hub:
         if workshop_id in self.rooms:
             return self.rooms[workshop_id]
         if code not in self._loading:
-            self._loading[code] = _spawn(_disconnecting(read_room)(code=code))
+            self._loading[code] = _spawn(_in_room_thread(read_room)(code=code))
         try:
             state = await asyncio.shield(self._loading[code])
         finally:
@@ -326,10 +359,12 @@ class Hub:
                 room.watcher.cancel()
                 room.watcher = None
                 del self.rooms[room.state.workshop_id]
+                if not self.rooms:  # none streaming here: no connection held until one is
+                    _spawn(_in_room_thread(_close_connection)())
 
     async def _watch(self, room: Room) -> None:
         interval = CHECK_SECONDS_WITH_REDIS if settings.REDIS_URL else CHECK_SECONDS
-        read, close = _disconnecting(read_room), _disconnecting(close_if_due)
+        read, close = _in_room_thread(read_room), _in_room_thread(close_if_due)
         while not room.state.ended:
             wait = interval
             if room.state.closing_time:
