@@ -152,11 +152,13 @@ def staff_client(client, staff):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def redis_database_of_this_worker(worker_id):
+def redis_database_of_this_worker():
     """With REDIS_URL, each xdist worker caches in a Redis database of its own: every test
     empties the cache (FLUSHDB), and must not empty the one another worker is using. The
     live room's channels are apart already (their names carry the test database's)."""
     url = urlsplit(os.environ.get("REDIS_URL", ""))
+    # Read from xdist's variable, not its fixture: `-p no:xdist` runs without either.
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")
     if not url.scheme or worker_id == "master":
         yield
         return
