@@ -52,6 +52,7 @@ CHECK_SECONDS = 1.0
 CHECK_SECONDS_WITH_REDIS = 5.0
 RESUBSCRIBE_SECONDS = 1.0
 DEADLINE_MARGIN_SECONDS = 0.05
+CLOSE_AFTER_END_SECONDS = 1.0
 
 log = logging.getLogger(__name__)
 
@@ -158,17 +159,20 @@ def changes(before: RoomState, after: RoomState | None) -> list[str]:
     return events
 
 
-def sse(event: str, data: dict) -> str:
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+# Events are encoded here, once each, rather than by the response for every stream: a
+# host action sends the same few pages to a thousand streams.
+def sse(event: str, data: dict) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
 
 
-def state_event(state: RoomState, html: str | None = None) -> str:
+def state_event(state: RoomState, html: str | None = None) -> bytes:
     data = {"version": state.version, "ended": state.ended}
     return sse(STATE, data | {"html": html} if html else data)
 
 
-OPENING = f"retry: {RETRY_MS}\n\n"
-HEARTBEAT = ": still here\n\n"
+OPENING = f"retry: {RETRY_MS}\n\n".encode()
+HEARTBEAT = b": still here\n\n"
+ANSWERS_EVENT = sse(ANSWERS, {})
 
 
 class Room:
@@ -186,9 +190,11 @@ class Room:
         self.participants: Counter[int] = Counter()  # streams open per participant
         self.render = None  # (workshop id, participant ids) -> (version, {id: fragment})
         self.fragments: dict[int, str] = {}
-        self._texts: dict[str | None, str] = {}  # each distinct `state` event, encoded once
+        self._texts: dict[str | None, bytes] = {}  # each distinct `state` event, encoded once
         self.state_count = 0  # how many `state` events so far
         self.answers_count = 0
+        self.heartbeats = 0
+        self._heartbeat_at = time.monotonic()
         self._changed = asyncio.Event()
         self._answers_at = float("-inf")
         self._answers_later: asyncio.TimerHandle | None = None
@@ -206,7 +212,7 @@ class Room:
         self._texts = {}
         self._wake()
 
-    def state_text(self, participant_id: int | None) -> str:
+    def state_text(self, participant_id: int | None) -> bytes:
         html = self.fragments.get(participant_id)
         if html not in self._texts:
             self._texts[html] = state_event(self.state, html)
@@ -263,6 +269,15 @@ class Room:
         self.answers_count += 1
         self._wake()
 
+    def beat(self) -> None:
+        """A heartbeat on every stream, if HEARTBEAT_SECONDS have passed since the last:
+        one clock for the room rather than a timer on each stream."""
+        now = time.monotonic()
+        if now - self._heartbeat_at >= HEARTBEAT_SECONDS:
+            self._heartbeat_at = now
+            self.heartbeats += 1
+            self._wake()
+
     def checked(self, state: RoomState | None) -> None:
         """What a read of the database found."""
         events = changes(self.state, state)
@@ -276,12 +291,12 @@ class Room:
         if STATE in events:
             self.moved(state.version, state.ended)
 
-    async def events(self, participant_id: int | None) -> AsyncIterator[str]:
+    async def events(self, participant_id: int | None) -> AsyncIterator[bytes]:
         """One stream's text: the opening, then events and heartbeats until the room ends.
 
         `answers` go to the streams of the host's and presenter's pages (participant_id
         None); a participant's page shows no counts."""
-        states, answers = self.state_count, self.answers_count
+        states, answers, heartbeats = self.state_count, self.answers_count, self.heartbeats
         yield OPENING
         while True:
             changed = self._changed
@@ -294,15 +309,19 @@ class Room:
                 # Only the host's and the presenter's pages show counts: a thousand
                 # phones woken each second while the room answers would slow the answers.
                 if participant_id is None:
-                    yield sse(ANSWERS, {})
+                    yield ANSWERS_EVENT
+                continue
+            if self.heartbeats != heartbeats:
+                heartbeats = self.heartbeats
+                yield HEARTBEAT
                 continue
             if self.state.ended and self._rendering is None:
-                return  # after the last `state`, which carries everyone's final page
-            try:
-                async with asyncio.timeout(HEARTBEAT_SECONDS):
-                    await changed.wait()
-            except TimeoutError:
-                yield HEARTBEAT
+                # After the last `state`, which carries everyone's final page (pages
+                # close their stream on it). Closing a response costs a hop to a thread:
+                # let the last page reach every phone before the streams close.
+                await asyncio.sleep(CLOSE_AFTER_END_SECONDS)
+                return
+            await changed.wait()
 
 
 class Hub:
@@ -330,7 +349,7 @@ class Hub:
         self._codes[code] = state.workshop_id
         return self.rooms.setdefault(state.workshop_id, Room(state))
 
-    async def follow(self, room: Room, participant_id: int | None, render) -> AsyncIterator[str]:
+    async def follow(self, room: Room, participant_id: int | None, render) -> AsyncIterator[bytes]:
         """A stream on `room`; the room is watched while at least one stream is open.
 
         `participant_id`: whose fragments the stream carries (None: the host's, none);
@@ -347,8 +366,8 @@ class Hub:
         if settings.REDIS_URL and self._listener is None:
             self._listener = _spawn(self._listen())
         try:
-            async for text in room.events(participant_id):
-                yield text
+            async for chunk in room.events(participant_id):
+                yield chunk
         finally:
             room.streams -= 1
             if participant_id is not None:
@@ -366,6 +385,7 @@ class Hub:
         interval = CHECK_SECONDS_WITH_REDIS if settings.REDIS_URL else CHECK_SECONDS
         read, close = _in_room_thread(read_room), _in_room_thread(close_if_due)
         while not room.state.ended:
+            room.beat()
             wait = interval
             if room.state.closing_time:
                 until = (room.state.closing_time - timezone.now()).total_seconds()
@@ -427,7 +447,7 @@ def hub() -> Hub:
 
 def bounded_events(
     state: RoomState, seconds: float, participant_id: int | None, render
-) -> Iterator[str]:
+) -> Iterator[bytes]:
     """A stream for a WSGI server: it reads the room itself and stops after `seconds`."""
     yield OPENING
     started = last_sent = time.monotonic()
@@ -443,7 +463,7 @@ def bounded_events(
                 html = render(state.workshop_id, [participant_id])[1].get(participant_id)
             yield state_event(state, html)
         if ANSWERS in events:
-            yield sse(ANSWERS, {})
+            yield ANSWERS_EVENT
         if events:
             last_sent = time.monotonic()
         elif time.monotonic() - last_sent >= HEARTBEAT_SECONDS:

@@ -380,7 +380,8 @@ class TestUnderWsgi:
 
 
 class TestRoom:
-    """How one process's room tells its streams: answers at most once a second."""
+    """How one process's room tells its streams: answers at most once a second, and one
+    heartbeat for them all."""
 
     def test_a_burst_of_answers_makes_one_event_now_and_one_after_the_pause(self):
         import asyncio
@@ -394,6 +395,31 @@ class TestRoom:
             return first, room.answers_count
 
         assert asyncio.run(burst()) == (1, 2)
+
+    def test_quiet_streams_hear_the_rooms_heartbeat_and_each_event_once(self, monkeypatch):
+        import asyncio
+
+        async def quiet_then_moved():
+            room = streams.Room(streams.RoomState(1, 1, 1, False, (0, 0)))
+            phones = [room.events(participant_id) for participant_id in (7, 8)]
+            host = room.events(None)
+            for stream in (*phones, host):
+                assert await anext(stream) == streams.OPENING
+            room.beat()  # too soon: nothing
+            monkeypatch.setattr(streams, "HEARTBEAT_SECONDS", 0.0)
+            room.beat()
+            heard = [await anext(stream) for stream in (*phones, host)]
+            room.counted()  # counts: the host's stream only
+            room.moved(2, ended=False)  # no pages to make (no render): a bare `state`
+            after = [await anext(stream) for stream in (*phones, host, host)]
+            with pytest.raises(TimeoutError):  # the phones have nothing more
+                await asyncio.wait_for(anext(phones[0]), 0.1)
+            return heard, after
+
+        heard, after = asyncio.run(quiet_then_moved())
+        assert heard == [streams.HEARTBEAT] * 3
+        state = b'event: state\ndata: {"version": 2, "ended": false}\n\n'
+        assert after == [state, state, state, streams.ANSWERS_EVENT]
 
 
 class TestRoomThread:
